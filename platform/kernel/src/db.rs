@@ -1,0 +1,112 @@
+//! The database door. Handlers reach tenant rows only through [`TenantTx`], a transaction whose
+//! first round trip also sets `app.tenant_id` and `app.user_id` transaction-locally, so a pooled
+//! connection never carries a tenant into the next request.
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::{
+    AssertSqlSafe, PgConnection, PgPool, Postgres, Transaction,
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+use uuid::Uuid;
+
+use crate::{error::ApiError, request::RequestCtx, tenant::PLATFORM_TENANT_ID};
+
+/// Every migration, embedded. Run as the owner role only.
+pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
+
+/// The owner role runs migrations and owns every table.
+pub const OWNER_ROLE: &str = "gamarriando_owner";
+/// The runtime role owns nothing and has neither SUPERUSER nor BYPASSRLS.
+pub const APP_ROLE: &str = "gamarriando_app";
+
+/// Creates both roles and the database (idempotent). Needs a superuser (or CREATEROLE) connection;
+/// used by the embedded cluster, the test harness and `gamarriando db bootstrap`.
+pub async fn bootstrap_roles(admin: &mut PgConnection) -> Result<(), sqlx::Error> {
+    // Roles are cluster-wide; concurrent bootstraps (parallel tests) serialize on this lock.
+    sqlx::query("select pg_advisory_lock(7243001)").execute(&mut *admin).await?;
+    let res = sqlx::raw_sql(
+        "do $$ begin
+           if not exists (select from pg_roles where rolname = 'gamarriando_owner') then
+             create role gamarriando_owner login nosuperuser nobypassrls nocreaterole;
+           end if;
+           if not exists (select from pg_roles where rolname = 'gamarriando_app') then
+             create role gamarriando_app login nosuperuser nobypassrls nocreatedb nocreaterole;
+           end if;
+         end $$;",
+    )
+    .execute(&mut *admin)
+    .await;
+    sqlx::query("select pg_advisory_unlock(7243001)").execute(&mut *admin).await?;
+    res.map(|_| ())
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: PgPool,
+}
+
+impl Db {
+    /// A lazy pool: no connection is made until the first query (Lambda cold starts stay fast).
+    pub fn connect_lazy(url: &SecretString, max_connections: u32) -> Result<Self, sqlx::Error> {
+        let opts: PgConnectOptions = url.expose_secret().parse()?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_lazy_with(opts.application_name("gamarriando"));
+        Ok(Self { pool })
+    }
+
+    pub fn from_pool(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// Begins a transaction scoped to the request's tenant and user.
+    pub async fn begin_for(&self, ctx: &RequestCtx) -> Result<TenantTx, ApiError> {
+        self.begin_scoped(ctx.tenant.id, ctx.user_id()).await
+    }
+
+    /// Begins a transaction scoped to `tenant` (and `user`, when known), in one round trip.
+    pub async fn begin_scoped(&self, tenant: Uuid, user: Option<Uuid>) -> Result<TenantTx, ApiError> {
+        // Uuid's Display is hex and dashes only, so formatting it into SQL cannot inject anything;
+        // a simple-query BEGIN carries the settings in the same round trip.
+        let user = user.map(|u| u.to_string()).unwrap_or_default();
+        let sql = format!(
+            "begin; select set_config('app.tenant_id', '{tenant}', true), set_config('app.user_id', '{user}', true)"
+        );
+        let tx = self.pool.begin_with(AssertSqlSafe(sql)).await?;
+        Ok(TenantTx { tx })
+    }
+
+    /// The platform scope: sees the tenant registry (`tenants`, `tenant_domains`).
+    pub async fn begin_platform(&self) -> Result<TenantTx, ApiError> {
+        self.begin_scoped(PLATFORM_TENANT_ID, None).await
+    }
+
+    /// Liveness of the database for `/ready`.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("select 1").execute(&self.pool).await.map(|_| ())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await
+    }
+}
+
+/// A tenant-scoped transaction. Dropped without `commit` it rolls back, so `?` never leaves half
+/// a write behind.
+pub struct TenantTx {
+    tx: Transaction<'static, Postgres>,
+}
+
+impl TenantTx {
+    pub fn conn(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+
+    pub async fn commit(self) -> Result<(), ApiError> {
+        self.tx.commit().await.map_err(ApiError::from)
+    }
+}

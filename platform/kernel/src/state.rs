@@ -1,0 +1,15 @@
+//! The state every handler can reach.
+
+use std::sync::Arc;
+
+use crate::{auth::JwtKeys, cache::Cache, config::Config, db::Db, rbac::Rbac, tenant::TenantResolver};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub cache: Cache,
+    pub jwt: Arc<JwtKeys>,
+    pub rbac: Rbac,
+    pub tenants: Arc<dyn TenantResolver>,
+}

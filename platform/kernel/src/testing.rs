@@ -1,0 +1,291 @@
+//! Test harness (feature `testing`): a fresh database per test, cloned from a migrated template,
+//! an app wired exactly like production, and a small request builder.
+//!
+//! `TEST_ADMIN_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`) must be a
+//! superuser: it creates the roles and databases. The app itself connects as the runtime role, so
+//! row-level security is really in force in every test.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{Router, body::Body, http::{Request, StatusCode, header}};
+use http_body_util::BodyExt;
+use secrecy::SecretString;
+use serde_json::Value;
+use sqlx::{Connection, Executor, PgConnection, PgPool, postgres::PgPoolOptions};
+use tower::ServiceExt;
+use utoipa_axum::router::OpenApiRouter;
+use uuid::Uuid;
+
+use crate::{
+    auth::JwtKeys,
+    cache::Cache,
+    config::Config,
+    db::{Db, MIGRATOR, bootstrap_roles},
+    rbac::Rbac,
+    state::AppState,
+    tenant::TenantResolver,
+};
+
+pub fn admin_url() -> String {
+    std::env::var("TEST_ADMIN_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// The admin URL's server, logged in as `role` to database `db` (trust or peer auth in tests).
+fn url_for(role: &str, db: &str) -> String {
+    let opts: sqlx::postgres::PgConnectOptions = admin_url().parse().expect("TEST_ADMIN_DATABASE_URL parses");
+    format!("postgres://{role}@{}:{}/{db}", opts.get_host(), opts.get_port())
+}
+
+/// A database of its own, migrated, with pools for the owner (setup only) and the runtime role.
+pub struct TestDb {
+    pub name: String,
+    /// The runtime role: what the app uses. RLS applies.
+    pub app: PgPool,
+    /// The owner role: for test setup that must see every tenant. RLS is forced on it too, so
+    /// setup sets `app.tenant_id` like the app does.
+    pub owner: PgPool,
+    pub app_url: String,
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        let template = ensure_template().await;
+        let name = format!("gmr_t_{}", Uuid::new_v4().simple());
+        let mut admin = PgConnection::connect(&admin_url()).await.expect("admin connection (is PostgreSQL running?)");
+        // Copies are cheap; retry when another test is still copying the same template.
+        let mut tries = 0;
+        loop {
+            let sql = format!("create database {name} template {template} owner gamarriando_owner");
+            match admin.execute(sqlx::AssertSqlSafe(sql)).await {
+                Ok(_) => break,
+                Err(e) if tries < 50 => {
+                    tries += 1;
+                    tracing::debug!(error = %e, "template busy, retrying");
+                    tokio::time::sleep(Duration::from_millis(50 + tries * 20)).await;
+                }
+                Err(e) => panic!("create test database: {e}"),
+            }
+        }
+        let app_url = url_for("gamarriando_app", &name);
+        let app = PgPoolOptions::new().max_connections(8).connect(&app_url).await.expect("app pool");
+        let owner = PgPoolOptions::new().max_connections(2).connect(&url_for("gamarriando_owner", &name)).await.expect("owner pool");
+        TestDb { name, app, owner, app_url }
+    }
+}
+
+/// A migrated template database named after the migrations' checksums, created once per change.
+async fn ensure_template() -> String {
+    let mut hash = 0u64;
+    for m in MIGRATOR.iter() {
+        for b in m.checksum.iter() {
+            hash = hash.wrapping_mul(1_099_511_628_211).wrapping_add(*b as u64);
+        }
+    }
+    let template = format!("gmr_tmpl_{hash:016x}");
+    let mut admin = PgConnection::connect(&admin_url()).await.expect("admin connection (is PostgreSQL running?)");
+    bootstrap_roles(&mut admin).await.expect("bootstrap roles");
+    admin.execute("select pg_advisory_lock(7243002)").await.expect("lock");
+    let exists: bool = sqlx::query_scalar("select exists (select from pg_database where datname = $1)")
+        .bind(&template)
+        .fetch_one(&mut admin)
+        .await
+        .expect("check template");
+    if !exists {
+        let building = format!("{template}_building");
+        admin.execute(sqlx::AssertSqlSafe(format!("drop database if exists {building}"))).await.expect("drop stale");
+        admin
+            .execute(sqlx::AssertSqlSafe(format!("create database {building} owner gamarriando_owner")))
+            .await
+            .expect("create template");
+        {
+            let mut owner = PgConnection::connect(&url_for("gamarriando_owner", &building)).await.expect("owner conn");
+            MIGRATOR.run(&mut owner).await.expect("migrate template");
+            owner.close().await.ok();
+        }
+        admin
+            .execute(sqlx::AssertSqlSafe(format!("alter database {building} rename to {template}")))
+            .await
+            .expect("publish template");
+    }
+    admin.execute("select pg_advisory_unlock(7243002)").await.expect("unlock");
+    template
+}
+
+/// The app as production wires it, on a fresh database, Redis under a namespace of its own.
+pub struct TestApp {
+    pub db: TestDb,
+    pub state: AppState,
+    pub router: Router,
+    pub spec: utoipa::openapi::OpenApi,
+}
+
+pub struct TestAppBuilder {
+    config: Config,
+}
+
+impl TestApp {
+    pub fn builder() -> TestAppBuilder {
+        let mut config = Config::from_lookup(|_| None).expect("default config");
+        config.trust_forwarded_for = true;
+        TestAppBuilder { config }
+    }
+}
+
+impl TestAppBuilder {
+    pub fn config(mut self, f: impl FnOnce(&mut Config)) -> Self {
+        f(&mut self.config);
+        self
+    }
+
+    /// `resolver` builds the tenant resolver from the database; `api` is the services' router.
+    pub async fn build(
+        self,
+        resolver: impl FnOnce(Db, Cache, &Config) -> Arc<dyn TenantResolver>,
+        api: OpenApiRouter<AppState>,
+    ) -> TestApp {
+        let db = TestDb::new().await;
+        let mut config = self.config;
+        config.cache_namespace = db.name.clone();
+        config.database_url = Some(SecretString::from(db.app_url.clone()));
+        let cache = Cache::redis(&SecretString::from(redis_url()), &db.name).await.expect("redis (is it running?)");
+        let pool_db = Db::from_pool(db.app.clone());
+        let state = AppState {
+            jwt: Arc::new(JwtKeys::from_pkcs8(&JwtKeys::generate_pkcs8(), &config.jwt_issuer, config.access_token_ttl).unwrap()),
+            rbac: Rbac::load_default().await.expect("policy loads"),
+            tenants: resolver(pool_db.clone(), cache.clone(), &config),
+            db: pool_db,
+            cache,
+            config: Arc::new(config),
+        };
+        let (router, spec) = crate::http::compose(state.clone(), api);
+        TestApp { db, state, router, spec }
+    }
+}
+
+impl TestApp {
+    pub fn req(&self, method: &str, path: &str) -> TestRequest<'_> {
+        TestRequest {
+            app: self,
+            builder: Request::builder().method(method).uri(path),
+            body: Body::empty(),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> TestRequest<'_> {
+        self.req("GET", path)
+    }
+    pub fn post(&self, path: &str) -> TestRequest<'_> {
+        self.req("POST", path)
+    }
+    pub fn put(&self, path: &str) -> TestRequest<'_> {
+        self.req("PUT", path)
+    }
+    pub fn patch(&self, path: &str) -> TestRequest<'_> {
+        self.req("PATCH", path)
+    }
+    pub fn delete(&self, path: &str) -> TestRequest<'_> {
+        self.req("DELETE", path)
+    }
+
+    /// Runs `sql` as the owner with `app.tenant_id` set (test setup and assertions).
+    pub async fn owner_scalar<T>(&self, tenant: Uuid, sql: &str) -> T
+    where
+        T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
+    {
+        let mut tx = self.db.owner.begin().await.unwrap();
+        sqlx::query("select set_config('app.tenant_id', $1, true)").bind(tenant.to_string()).execute(&mut *tx).await.unwrap();
+        let v: T = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+        v
+    }
+}
+
+pub struct TestRequest<'a> {
+    app: &'a TestApp,
+    builder: axum::http::request::Builder,
+    body: Body,
+}
+
+impl TestRequest<'_> {
+    pub fn host(mut self, host: &str) -> Self {
+        self.builder = self.builder.header(header::HOST, host);
+        self
+    }
+    pub fn bearer(mut self, token: &str) -> Self {
+        self.builder = self.builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        self
+    }
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.builder = self.builder.header(name, value);
+        self
+    }
+    pub fn lang(self, lang: &str) -> Self {
+        self.header("accept-language", lang)
+    }
+    pub fn json(mut self, body: &Value) -> Self {
+        self.builder = self.builder.header(header::CONTENT_TYPE, "application/json");
+        self.body = Body::from(serde_json::to_vec(body).unwrap());
+        self
+    }
+    pub fn raw(mut self, content_type: &str, body: impl Into<Body>) -> Self {
+        self.builder = self.builder.header(header::CONTENT_TYPE, content_type);
+        self.body = body.into();
+        self
+    }
+
+    pub async fn send(self) -> TestResponse {
+        let req = self.builder.body(self.body).unwrap();
+        let res = self.app.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        TestResponse { status, headers, body, text: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+}
+
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl TestResponse {
+    /// Asserts the status, printing the body when it differs.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text);
+        self
+    }
+
+    /// Asserts a problem+json with this status and code.
+    #[track_caller]
+    pub fn expect_problem(self, status: u16, code: &str) -> Self {
+        let this = self.expect(status);
+        assert_eq!(
+            this.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()),
+            Some(crate::error::PROBLEM_JSON),
+            "not a problem: {}",
+            this.text
+        );
+        assert_eq!(this.body["code"], code, "problem: {}", this.text);
+        this
+    }
+
+    pub fn field_codes(&self) -> Vec<(String, String)> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| (e["field"].as_str().unwrap_or_default().into(), e["code"].as_str().unwrap_or_default().into()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
