@@ -22,6 +22,8 @@ create policy tenant_registry on tenants
   using (id = (select app_current_tenant()) or (select app_current_tenant()) = app_platform_tenant())
   with check ((select app_current_tenant()) = app_platform_tenant());
 
+-- RLS is forced on the owner too: write the platform row as the platform.
+select set_config('app.tenant_id', app_platform_tenant()::text, true);
 insert into tenants (id, kind, slug, name, default_locale, currency)
 values (app_platform_tenant(), 'platform', 'platform', 'Gamarriando', 'es', 'PEN');
 

@@ -1,0 +1,90 @@
+//! Row-level security, proven against the real schema with the runtime role.
+//!
+//! These tests are the contract every later migration must keep: a table with a `tenant_id`
+//! column is sealed by a forced policy, the runtime role cannot bypass it, and a pooled
+//! connection never carries one request's tenant into the next.
+
+mod catalog;
+mod isolation;
+mod pool;
+
+use kernel::testing::TestDb;
+use sqlx::{Executor, PgPool};
+use uuid::Uuid;
+
+/// Two marketplaces, each with one user and a row in every user table, written as the owner
+/// with the tenant set (RLS is forced for the owner too).
+pub struct Seeded {
+    pub db: TestDb,
+    pub a: Uuid,
+    pub b: Uuid,
+    pub user_a: Uuid,
+    pub user_b: Uuid,
+}
+
+pub async fn seeded() -> Seeded {
+    let db = TestDb::new().await;
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut ids = vec![];
+    {
+        let mut tx = db.owner.begin().await.unwrap();
+        tx.execute("select set_config('app.tenant_id', '00000000-0000-0000-0000-000000000001', true)").await.unwrap();
+        for (id, slug) in [(a, "alpha"), (b, "beta")] {
+            sqlx::query("insert into tenants (id, slug, name) values ($1, $2, $2)")
+                .bind(id)
+                .bind(slug)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            sqlx::query("insert into tenant_domains (tenant_id, domain, verification_token) values ($1, $2, 'tok')")
+                .bind(id)
+                .bind(format!("shop.{slug}.example"))
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+    for tenant in [a, b] {
+        let user = Uuid::now_v7();
+        ids.push(user);
+        let mut tx = db.owner.begin().await.unwrap();
+        set_tenant(&mut tx, Some(tenant)).await;
+        for sql in [
+            "insert into users (id, tenant_id, email, password_hash) values ($1, $2, 'same@example.com', 'x')",
+            "insert into user_profiles (user_id, tenant_id, display_name) values ($1, $2, 'n')",
+            "insert into user_preferences (user_id, tenant_id) values ($1, $2)",
+            "insert into user_addresses (id, tenant_id, user_id, recipient, line1, city, country) values (gen_random_uuid(), $2, $1, 'r', 'l', 'c', 'PE')",
+            "insert into user_sessions (id, tenant_id, user_id, refresh_token_hash, expires_at) values (gen_random_uuid(), $2, $1, gen_random_uuid()::text::bytea, now() + interval '1 day')",
+            "insert into user_tokens (token_hash, tenant_id, user_id, purpose, expires_at) values (gen_random_uuid()::text::bytea, $2, $1, 'verify_email', now() + interval '1 day')",
+            "insert into user_roles (tenant_id, user_id, role) values ($2, $1, 'vendor')",
+            "insert into notifications (id, tenant_id, user_id, template, subject, body) values (gen_random_uuid(), $2, $1, 't', 's', 'b')",
+        ] {
+            sqlx::query(sql).bind(user).bind(tenant).execute(&mut *tx).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+        tx.commit().await.unwrap();
+    }
+    Seeded { db, a, b, user_a: ids[0], user_b: ids[1] }
+}
+
+pub async fn set_tenant(conn: &mut sqlx::PgConnection, tenant: Option<Uuid>) {
+    sqlx::query("select set_config('app.tenant_id', $1, true)")
+        .bind(tenant.map(|t| t.to_string()).unwrap_or_default())
+        .execute(conn)
+        .await
+        .unwrap();
+}
+
+/// Every table of the public schema that has a `tenant_id` column.
+pub async fn tenant_tables(pool: &PgPool) -> Vec<String> {
+    sqlx::query_scalar(
+        "select c.relname::text from pg_class c
+           join pg_namespace n on n.oid = c.relnamespace
+           join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
+          where n.nspname = 'public' and c.relkind in ('r', 'p')
+          order by 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
