@@ -56,7 +56,9 @@ pub struct JwtKeys {
 
 impl std::fmt::Debug for JwtKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JwtKeys").field("issuer", &self.issuer).finish_non_exhaustive()
+        f.debug_struct("JwtKeys")
+            .field("issuer", &self.issuer)
+            .finish_non_exhaustive()
     }
 }
 
@@ -163,7 +165,11 @@ impl JwtKeys {
 #[cfg(unix)]
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::{io::Write, os::unix::fs::OpenOptionsExt};
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(bytes)
 }
 
@@ -193,7 +199,9 @@ pub async fn verify_password(password: String, hash: Option<String>) -> Result<b
         let stored = hash.unwrap_or_else(|| dummy_hash().to_string());
         let parsed = PasswordHash::new(&stored)
             .map_err(|e| ApiError::internal(anyhow::anyhow!("bad stored hash: {e}")))?;
-        let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         Ok(ok && !stored.is_empty())
     })
     .await
@@ -229,14 +237,27 @@ mod tests {
     use super::*;
 
     fn keys() -> JwtKeys {
-        JwtKeys::from_pkcs8(&JwtKeys::generate_pkcs8(), "gamarriando", Duration::from_secs(60)).unwrap()
+        JwtKeys::from_pkcs8(
+            &JwtKeys::generate_pkcs8(),
+            "gamarriando",
+            Duration::from_secs(60),
+        )
+        .unwrap()
     }
 
     #[test]
     fn token_round_trip_is_bound_to_tenant() {
         let k = keys();
         let (t1, t2) = (Uuid::now_v7(), Uuid::now_v7());
-        let tok = k.issue(Uuid::now_v7(), t1, Uuid::now_v7(), vec!["admin".into()], None).unwrap();
+        let tok = k
+            .issue(
+                Uuid::now_v7(),
+                t1,
+                Uuid::now_v7(),
+                vec!["admin".into()],
+                None,
+            )
+            .unwrap();
         assert_eq!(k.verify(&tok, t1).unwrap().roles, vec!["admin".to_string()]);
         assert!(k.verify(&tok, t2).is_err());
     }
@@ -245,7 +266,9 @@ mod tests {
     fn another_key_is_refused() {
         let (a, b) = (keys(), keys());
         let t = Uuid::now_v7();
-        let tok = a.issue(Uuid::now_v7(), t, Uuid::now_v7(), vec![], None).unwrap();
+        let tok = a
+            .issue(Uuid::now_v7(), t, Uuid::now_v7(), vec![], None)
+            .unwrap();
         assert!(b.verify(&tok, t).is_err());
     }
 
@@ -253,7 +276,11 @@ mod tests {
     async fn passwords_hash_and_verify() {
         let h = hash_password("correct horse".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse".into(), Some(h.clone())).await.unwrap());
+        assert!(
+            verify_password("correct horse".into(), Some(h.clone()))
+                .await
+                .unwrap()
+        );
         assert!(!verify_password("wrong".into(), Some(h)).await.unwrap());
         assert!(!verify_password("x".into(), None).await.unwrap());
     }

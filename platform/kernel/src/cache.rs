@@ -38,7 +38,10 @@ const MEMORY_SWEEP_AT: usize = 10_000;
 
 impl Cache {
     pub fn memory(namespace: &str) -> Self {
-        Self { namespace: namespace.into(), backend: Backend::Memory(Default::default()) }
+        Self {
+            namespace: namespace.into(),
+            backend: Backend::Memory(Default::default()),
+        }
     }
 
     /// Connects to Redis. The connection manager reconnects by itself after failures.
@@ -48,7 +51,10 @@ impl Cache {
             .set_connection_timeout(Some(Duration::from_secs(2)))
             .set_response_timeout(Some(Duration::from_secs(2)));
         let conn = ConnectionManager::new_with_config(client, cfg).await?;
-        Ok(Self { namespace: namespace.into(), backend: Backend::Redis(conn) })
+        Ok(Self {
+            namespace: namespace.into(),
+            backend: Backend::Redis(conn),
+        })
     }
 
     pub fn is_redis(&self) -> bool {
@@ -63,13 +69,19 @@ impl Cache {
     pub async fn get(&self, key: &str) -> Option<Vec<u8>> {
         let key = self.key(key);
         match &self.backend {
-            Backend::Redis(conn) => conn.clone().get::<_, Option<Vec<u8>>>(key).await.unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "cache get failed");
-                None
-            }),
+            Backend::Redis(conn) => conn
+                .clone()
+                .get::<_, Option<Vec<u8>>>(key)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "cache get failed");
+                    None
+                }),
             Backend::Memory(map) => {
                 let map = map.lock().expect("cache lock");
-                map.get(&key).filter(|(_, exp)| *exp > Instant::now()).map(|(v, _)| v.clone())
+                map.get(&key)
+                    .filter(|(_, exp)| *exp > Instant::now())
+                    .map(|(v, _)| v.clone())
             }
         }
     }
@@ -78,7 +90,8 @@ impl Cache {
         let key = self.key(key);
         match &self.backend {
             Backend::Redis(conn) => {
-                let r: redis::RedisResult<()> = conn.clone().set_ex(key, value, ttl.as_secs().max(1)).await;
+                let r: redis::RedisResult<()> =
+                    conn.clone().set_ex(key, value, ttl.as_secs().max(1)).await;
                 if let Err(e) = r {
                     tracing::warn!(error = %e, "cache set failed");
                 }
@@ -118,7 +131,11 @@ impl Cache {
             Backend::Redis(conn) => {
                 let (count, ttl): (u64, i64) = redis::pipe()
                     .incr(&key, 1u64)
-                    .cmd("EXPIRE").arg(&key).arg(secs).arg("NX").ignore()
+                    .cmd("EXPIRE")
+                    .arg(&key)
+                    .arg(secs)
+                    .arg("NX")
+                    .ignore()
                     .ttl(&key)
                     .query_async(&mut conn.clone())
                     .await?;
@@ -138,7 +155,10 @@ impl Cache {
                     .or_insert_with(|| (0u64.to_le_bytes().to_vec(), now + window));
                 let count = u64::from_le_bytes(entry.0.as_slice().try_into().unwrap_or([0; 8])) + 1;
                 entry.0 = count.to_le_bytes().to_vec();
-                Ok((count, entry.1.saturating_duration_since(now).as_secs().max(1)))
+                Ok((
+                    count,
+                    entry.1.saturating_duration_since(now).as_secs().max(1),
+                ))
             }
         }
     }

@@ -96,7 +96,11 @@ impl Config {
             platform_domain: var("PLATFORM_DOMAIN")
                 .unwrap_or_else(|| "localhost".into())
                 .to_ascii_lowercase(),
-            bind: parse("BIND", var("BIND"), SocketAddr::from(([127, 0, 0, 1], 8080)))?,
+            bind: parse(
+                "BIND",
+                var("BIND"),
+                SocketAddr::from(([127, 0, 0, 1], 8080)),
+            )?,
             jwt_signing_key: secret("JWT_SIGNING_KEY"),
             jwt_issuer: var("JWT_ISSUER").unwrap_or_else(|| "gamarriando".into()),
             access_token_ttl: secs("ACCESS_TOKEN_TTL_SECS", 900)?,
@@ -129,7 +133,11 @@ impl Config {
 
     /// The URL a person should open for `path` on a tenant host.
     pub fn public_url(&self, host: &str, path: &str) -> String {
-        format!("{}{}", self.public_url_template.replace("{host}", host), path)
+        format!(
+            "{}{}",
+            self.public_url_template.replace("{host}", host),
+            path
+        )
     }
 }
 

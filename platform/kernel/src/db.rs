@@ -26,7 +26,9 @@ pub const APP_ROLE: &str = "gamarriando_app";
 /// used by the embedded cluster, the test harness and `gamarriando db bootstrap`.
 pub async fn bootstrap_roles(admin: &mut PgConnection) -> Result<(), sqlx::Error> {
     // Roles are cluster-wide; concurrent bootstraps (parallel tests) serialize on this lock.
-    sqlx::query("select pg_advisory_lock(7243001)").execute(&mut *admin).await?;
+    sqlx::query("select pg_advisory_lock(7243001)")
+        .execute(&mut *admin)
+        .await?;
     let res = sqlx::raw_sql(
         "do $$ begin
            if not exists (select from pg_roles where rolname = 'gamarriando_owner') then
@@ -39,7 +41,9 @@ pub async fn bootstrap_roles(admin: &mut PgConnection) -> Result<(), sqlx::Error
     )
     .execute(&mut *admin)
     .await;
-    sqlx::query("select pg_advisory_unlock(7243001)").execute(&mut *admin).await?;
+    sqlx::query("select pg_advisory_unlock(7243001)")
+        .execute(&mut *admin)
+        .await?;
     res.map(|_| ())
 }
 
@@ -55,6 +59,9 @@ impl Db {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))
+            // A ping before every checkout would cost a round trip per request; a broken
+            // connection surfaces as one failed query and is then discarded by the pool.
+            .test_before_acquire(false)
             .connect_lazy_with(opts.application_name("gamarriando"));
         Ok(Self { pool })
     }
@@ -69,7 +76,11 @@ impl Db {
     }
 
     /// Begins a transaction scoped to `tenant` (and `user`, when known), in one round trip.
-    pub async fn begin_scoped(&self, tenant: Uuid, user: Option<Uuid>) -> Result<TenantTx, ApiError> {
+    pub async fn begin_scoped(
+        &self,
+        tenant: Uuid,
+        user: Option<Uuid>,
+    ) -> Result<TenantTx, ApiError> {
         // Uuid's Display is hex and dashes only, so formatting it into SQL cannot inject anything;
         // a simple-query BEGIN carries the settings in the same round trip.
         let user = user.map(|u| u.to_string()).unwrap_or_default();
@@ -87,7 +98,10 @@ impl Db {
 
     /// Liveness of the database for `/ready`.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("select 1").execute(&self.pool).await.map(|_| ())
+        sqlx::query("select 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
     }
 
     pub async fn close(&self) {

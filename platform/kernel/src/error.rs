@@ -26,7 +26,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &'static str) -> Self {
-        Self { field: field.into(), code, args: Vec::new() }
+        Self {
+            field: field.into(),
+            code,
+            args: Vec::new(),
+        }
     }
 
     pub fn with(mut self, name: &'static str, value: impl ToString) -> Self {
@@ -56,7 +60,10 @@ pub enum ApiError {
     TenantSuspended,
     /// A domain rule refused the request; `code` names the Fluent messages.
     #[error("rejected: {code}")]
-    Rejected { status: StatusCode, code: &'static str },
+    Rejected {
+        status: StatusCode,
+        code: &'static str,
+    },
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
     #[error("payload too large")]
@@ -77,11 +84,17 @@ impl ApiError {
     }
 
     pub const fn conflict(code: &'static str) -> Self {
-        ApiError::Rejected { status: StatusCode::CONFLICT, code }
+        ApiError::Rejected {
+            status: StatusCode::CONFLICT,
+            code,
+        }
     }
 
     pub const fn bad_request(code: &'static str) -> Self {
-        ApiError::Rejected { status: StatusCode::BAD_REQUEST, code }
+        ApiError::Rejected {
+            status: StatusCode::BAD_REQUEST,
+            code,
+        }
     }
 
     pub fn code(&self) -> (StatusCode, &'static str) {
@@ -194,7 +207,10 @@ impl From<sqlx::Error> for ApiError {
 
 /// Turns a unique/check violation on `constraint` into a domain error; anything else stays internal.
 /// `repo::users::insert(...).await.map_err(on_constraint("users_tenant_id_email_key", ApiError::conflict("email_taken")))`
-pub fn on_constraint(constraint: &'static str, err: ApiError) -> impl FnOnce(sqlx::Error) -> ApiError {
+pub fn on_constraint(
+    constraint: &'static str,
+    err: ApiError,
+) -> impl FnOnce(sqlx::Error) -> ApiError {
     move |e| match &e {
         sqlx::Error::Database(db) if db.constraint() == Some(constraint) => err,
         _ => ApiError::from(e),
@@ -215,7 +231,9 @@ mod tests {
             ApiError::NotFound,
             ApiError::TenantNotFound,
             ApiError::TenantSuspended,
-            ApiError::RateLimited { retry_after_secs: 1 },
+            ApiError::RateLimited {
+                retry_after_secs: 1,
+            },
             ApiError::PayloadTooLarge,
             ApiError::Unavailable(anyhow::anyhow!("x")),
             ApiError::Internal(anyhow::anyhow!("x")),
@@ -224,14 +242,18 @@ mod tests {
             let (_, code) = e.code();
             for l in Locale::ALL {
                 assert!(l.has(&format!("problem-{code}-title")), "{l}: {code} title");
-                assert!(l.has(&format!("problem-{code}-detail")), "{l}: {code} detail");
+                assert!(
+                    l.has(&format!("problem-{code}-detail")),
+                    "{l}: {code} detail"
+                );
             }
         }
     }
 
     #[test]
     fn internal_cause_is_not_rendered() {
-        let p = ApiError::internal(anyhow::anyhow!("password=hunter2")).to_problem(Locale::En, None);
+        let p =
+            ApiError::internal(anyhow::anyhow!("password=hunter2")).to_problem(Locale::En, None);
         let body = serde_json::to_string(&p).unwrap();
         assert!(!body.contains("hunter2"));
         assert_eq!(p.status, 500);

@@ -49,7 +49,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = e.path().to_string();
         let inner = e.into_inner();
         match inner.classify() {
-            serde_json::error::Category::Data => ApiError::Validation(vec![serde_field_error(&path, &inner.to_string())]),
+            serde_json::error::Category::Data => {
+                ApiError::Validation(vec![serde_field_error(&path, &inner.to_string())])
+            }
             _ => ApiError::Malformed(inner.to_string()),
         }
     })
@@ -63,12 +65,23 @@ fn serde_field_error(path: &str, msg: &str) -> FieldError {
         "." | "" => name.to_string(),
         p => format!("{p}.{name}"),
     };
-    let at = if path == "." { String::new() } else { path.to_string() };
+    let at = if path == "." {
+        String::new()
+    } else {
+        path.to_string()
+    };
     if msg.starts_with("missing field") {
         FieldError::new(join(quoted), "required")
     } else if msg.starts_with("unknown field") {
         // serde_path_to_error already ends the path with the unknown key.
-        FieldError::new(if at.is_empty() { quoted.to_string() } else { at }, "unknown_field")
+        FieldError::new(
+            if at.is_empty() {
+                quoted.to_string()
+            } else {
+                at
+            },
+            "unknown_field",
+        )
     } else if msg.starts_with("invalid type") {
         FieldError::new(at, "invalid_type")
     } else if msg.starts_with("unknown variant") {
@@ -87,10 +100,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for AppQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize(de).map(AppQuery).map_err(|e| {
-            let path = e.path().to_string();
-            ApiError::Validation(vec![serde_field_error(&path, &e.into_inner().to_string())])
-        })
+        serde_path_to_error::deserialize(de)
+            .map(AppQuery)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                ApiError::Validation(vec![serde_field_error(&path, &e.into_inner().to_string())])
+            })
     }
 }
 
@@ -129,9 +144,21 @@ mod tests {
 
     #[test]
     fn serde_errors_become_field_errors() {
-        assert_eq!(fields(parse_json(br#"{"age": 3}"#)), vec![("email".into(), "required")]);
-        assert_eq!(fields(parse_json(br#"{"email":"a","age":3,"tenant_id":"x"}"#)), vec![("tenant_id".into(), "unknown_field")]);
-        assert_eq!(fields(parse_json(br#"{"email":1,"age":3}"#)), vec![("email".into(), "invalid_type")]);
-        assert!(matches!(parse_json::<Body>(b"{not json"), Err(ApiError::Malformed(_))));
+        assert_eq!(
+            fields(parse_json(br#"{"age": 3}"#)),
+            vec![("email".into(), "required")]
+        );
+        assert_eq!(
+            fields(parse_json(br#"{"email":"a","age":3,"tenant_id":"x"}"#)),
+            vec![("tenant_id".into(), "unknown_field")]
+        );
+        assert_eq!(
+            fields(parse_json(br#"{"email":1,"age":3}"#)),
+            vec![("email".into(), "invalid_type")]
+        );
+        assert!(matches!(
+            parse_json::<Body>(b"{not json"),
+            Err(ApiError::Malformed(_))
+        ));
     }
 }

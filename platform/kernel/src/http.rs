@@ -32,19 +32,24 @@ use crate::{
 /// Splits the documented API router, puts the tenant context on it, adds ops, docs and layers.
 /// The server, the Lambda entry, the `openapi` command and every integration test use this one
 /// function, so they all serve the same thing.
-pub fn compose(state: AppState, api: OpenApiRouter<AppState>) -> (Router, utoipa::openapi::OpenApi) {
+pub fn compose(
+    state: AppState,
+    api: OpenApiRouter<AppState>,
+) -> (Router, utoipa::openapi::OpenApi) {
     let (api, spec) = api.split_for_parts();
     let api = api.layer(from_fn_with_state(state.clone(), tenant_context));
     // Swagger UI is vendored into the binary: the docs page works with no internet.
     let ops = Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
-        .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", spec.clone()))
-        .layer(from_fn(scope_only));
+        .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", spec.clone()));
     let router = Router::new()
         .merge(api)
         .merge(ops)
         .fallback(|| async { ApiError::NotFound })
+        // Outside any tenant (ops routes, unknown paths) errors still speak the caller's language;
+        // the tenant middleware refines the scope for API routes.
+        .layer(from_fn(scope_only))
         .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
         .with_state(state.clone());
     (outer_layers(router, &state.config.cors_origins), spec)
@@ -55,8 +60,19 @@ fn outer_layers(router: Router, cors_origins: &[String]) -> Router {
     let origins: Vec<HeaderValue> = cors_origins.iter().filter_map(|o| o.parse().ok()).collect();
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT_LANGUAGE, HeaderName::from_static("idempotency-key")])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT_LANGUAGE,
+            HeaderName::from_static("idempotency-key"),
+        ])
         .expose_headers([request_id.clone()])
         .max_age(Duration::from_secs(600));
     let header = |name: HeaderName, value: &'static str| {
@@ -105,8 +121,19 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     let db_ok = state.db.ping().await.is_ok();
     let cache_ok = state.cache.ping().await.is_ok();
     let word = |ok| if ok { "ok" } else { "unavailable" };
-    let status = if db_ok && cache_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, Json(Readiness { status: word(db_ok && cache_ok), database: word(db_ok), cache: word(cache_ok) }))
+    let status = if db_ok && cache_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(Readiness {
+            status: word(db_ok && cache_ok),
+            database: word(db_ok),
+            cache: word(cache_ok),
+        }),
+    )
 }
 
 /// The operational routes, for the spec.

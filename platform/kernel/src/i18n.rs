@@ -18,7 +18,17 @@ static_loader! {
 }
 
 /// A supported locale. Spanish is the fallback.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Locale {
     #[default]
@@ -106,9 +116,18 @@ mod tests {
 
     #[test]
     fn negotiation_order() {
-        assert_eq!(Locale::negotiate(Some("en-US,en;q=0.9"), Some("es"), Some("es")), Locale::En);
-        assert_eq!(Locale::negotiate(Some("fr;q=1, es-PE;q=0.5"), None, Some("en")), Locale::Es);
-        assert_eq!(Locale::negotiate(Some("fr, de"), Some("en"), Some("es")), Locale::En);
+        assert_eq!(
+            Locale::negotiate(Some("en-US,en;q=0.9"), Some("es"), Some("es")),
+            Locale::En
+        );
+        assert_eq!(
+            Locale::negotiate(Some("fr;q=1, es-PE;q=0.5"), None, Some("en")),
+            Locale::Es
+        );
+        assert_eq!(
+            Locale::negotiate(Some("fr, de"), Some("en"), Some("es")),
+            Locale::En
+        );
         assert_eq!(Locale::negotiate(None, None, Some("en")), Locale::En);
         assert_eq!(Locale::negotiate(Some("*"), None, None), Locale::Es);
     }

@@ -26,7 +26,9 @@ impl PageQuery {
             None => Ok(DEFAULT_LIMIT),
             Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
             Some(_) => Err(ApiError::Validation(vec![
-                FieldError::new("limit", "out_of_range").with("min", 1).with("max", MAX_LIMIT),
+                FieldError::new("limit", "out_of_range")
+                    .with("min", 1)
+                    .with("max", MAX_LIMIT),
             ])),
         }
     }
@@ -59,15 +61,29 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// From `limit + 1` fetched rows: the extra row only tells that another page exists.
-    pub fn from_rows<C: Serialize>(mut rows: Vec<T>, limit: u32, cursor_of: impl Fn(&T) -> C) -> Self {
+    pub fn from_rows<C: Serialize>(
+        mut rows: Vec<T>,
+        limit: u32,
+        cursor_of: impl Fn(&T) -> C,
+    ) -> Self {
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
-        let next_cursor = if more { rows.last().map(|r| encode_cursor(&cursor_of(r))) } else { None };
-        Page { items: rows, next_cursor }
+        let next_cursor = if more {
+            rows.last().map(|r| encode_cursor(&cursor_of(r)))
+        } else {
+            None
+        };
+        Page {
+            items: rows,
+            next_cursor,
+        }
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+        }
     }
 }
 
@@ -78,17 +94,41 @@ mod tests {
     #[test]
     fn limits_are_capped() {
         assert_eq!(PageQuery::default().limit().unwrap(), 20);
-        assert!(PageQuery { limit: Some(100_000), cursor: None }.limit().is_err());
-        assert!(PageQuery { limit: Some(0), cursor: None }.limit().is_err());
+        assert!(
+            PageQuery {
+                limit: Some(100_000),
+                cursor: None
+            }
+            .limit()
+            .is_err()
+        );
+        assert!(
+            PageQuery {
+                limit: Some(0),
+                cursor: None
+            }
+            .limit()
+            .is_err()
+        );
     }
 
     #[test]
     fn pages_carry_a_cursor_only_when_more_exist() {
         let p = Page::from_rows(vec![1, 2, 3], 2, |n| *n);
         assert_eq!(p.items, vec![1, 2]);
-        let q = PageQuery { limit: Some(2), cursor: p.next_cursor };
+        let q = PageQuery {
+            limit: Some(2),
+            cursor: p.next_cursor,
+        };
         assert_eq!(q.cursor::<i32>().unwrap(), Some(2));
         assert!(Page::from_rows(vec![1], 2, |n| *n).next_cursor.is_none());
-        assert!(PageQuery { limit: None, cursor: Some("!!".into()) }.cursor::<i32>().is_err());
+        assert!(
+            PageQuery {
+                limit: None,
+                cursor: Some("!!".into())
+            }
+            .cursor::<i32>()
+            .is_err()
+        );
     }
 }

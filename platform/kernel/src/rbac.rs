@@ -54,12 +54,20 @@ impl Rbac {
     pub async fn load(model: &str, policy: &'static str) -> anyhow::Result<Self> {
         let model = DefaultModel::from_str(model).await?;
         let enforcer = Enforcer::new(model, StringAdapter::new(policy)).await?;
-        Ok(Self { enforcer: Arc::new(enforcer) })
+        Ok(Self {
+            enforcer: Arc::new(enforcer),
+        })
     }
 
     /// Whether any of `roles` may `act` on `obj` in `domain`. The policy is immutable at run time,
     /// so no lock is needed (`enforce` takes `&self`).
-    pub fn allows<'a>(&self, roles: impl IntoIterator<Item = &'a str>, domain: &str, obj: &str, act: &str) -> bool {
+    pub fn allows<'a>(
+        &self,
+        roles: impl IntoIterator<Item = &'a str>,
+        domain: &str,
+        obj: &str,
+        act: &str,
+    ) -> bool {
         roles.into_iter().any(|role| {
             self.enforcer
                 .enforce((role, domain, obj, act))
@@ -88,7 +96,11 @@ impl<P: Permission, S: Send + Sync> FromRequestParts<S> for Can<P> {
         if ctx.rbac.allows(ctx.roles(), &domain, P::OBJ, P::ACT) {
             return Ok(Can(PhantomData));
         }
-        Err(if ctx.principal.is_none() { ApiError::Unauthorized("sign-in required") } else { ApiError::Forbidden })
+        Err(if ctx.principal.is_none() {
+            ApiError::Unauthorized("sign-in required")
+        } else {
+            ApiError::Forbidden
+        })
     }
 }
 

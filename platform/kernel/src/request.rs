@@ -53,7 +53,12 @@ pub struct Principal {
 
 impl From<Claims> for Principal {
     fn from(c: Claims) -> Self {
-        Self { user_id: c.sub, session_id: c.sid, roles: c.roles, locale: c.lng }
+        Self {
+            user_id: c.sub,
+            session_id: c.sid,
+            roles: c.roles,
+            locale: c.lng,
+        }
     }
 }
 
@@ -83,7 +88,9 @@ impl RequestCtx {
         if let Some(reason) = self.auth_error {
             return Err(ApiError::Unauthorized(reason));
         }
-        self.principal.as_ref().ok_or(ApiError::Unauthorized("sign-in required"))
+        self.principal
+            .as_ref()
+            .ok_or(ApiError::Unauthorized("sign-in required"))
     }
 
     /// The caller's effective roles: `guest` always, `customer` once signed in, plus grants.
@@ -91,7 +98,11 @@ impl RequestCtx {
         let signed_in = self.principal.is_some();
         std::iter::once("guest")
             .chain(signed_in.then_some("customer"))
-            .chain(self.principal.iter().flat_map(|p| p.roles.iter().map(String::as_str)))
+            .chain(
+                self.principal
+                    .iter()
+                    .flat_map(|p| p.roles.iter().map(String::as_str)),
+            )
     }
 }
 
@@ -103,7 +114,11 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
             .extensions
             .get::<RequestCtx>()
             .cloned()
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("tenant middleware not installed on this route")))
+            .ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!(
+                    "tenant middleware not installed on this route"
+                ))
+            })
     }
 }
 
@@ -118,7 +133,11 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
 /// For routes outside any tenant (`/health`, `/docs`): errors still render in the caller's language.
 pub async fn scope_only(req: Request, next: Next) -> Response {
     let scope = RequestScope {
-        locale: Locale::negotiate(header_str(req.headers(), header::ACCEPT_LANGUAGE), None, None),
+        locale: Locale::negotiate(
+            header_str(req.headers(), header::ACCEPT_LANGUAGE),
+            None,
+            None,
+        ),
         request_id: request_id(req.headers()),
     };
     scope.run(next.run(req)).await
@@ -126,18 +145,29 @@ pub async fn scope_only(req: Request, next: Next) -> Response {
 
 /// Resolves the tenant from the `Host`, verifies a bearer token against it, negotiates the locale
 /// and stores a [`RequestCtx`] for the handler.
-pub async fn tenant_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn tenant_context(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let headers = req.headers();
     let accept = header_str(headers, header::ACCEPT_LANGUAGE).map(str::to_string);
     let rid = request_id(headers);
-    let mut scope = RequestScope { locale: Locale::negotiate(accept.as_deref(), None, None), request_id: rid.clone() };
+    let mut scope = RequestScope {
+        locale: Locale::negotiate(accept.as_deref(), None, None),
+        request_id: rid.clone(),
+    };
 
     let host = header_str(headers, header::HOST)
         .or_else(|| req.uri().host())
         .and_then(normalize_host);
     let tenant = match host.as_deref() {
         None => Err(ApiError::TenantNotFound),
-        Some(h) => state.tenants.resolve(h).await.and_then(|t| t.ok_or(ApiError::TenantNotFound)),
+        Some(h) => state
+            .tenants
+            .resolve(h)
+            .await
+            .and_then(|t| t.ok_or(ApiError::TenantNotFound)),
     };
     let tenant = match tenant {
         Ok(t) if t.status == TenantStatus::Suspended => Err(ApiError::TenantSuspended),
@@ -178,7 +208,10 @@ pub async fn tenant_context(State(state): State<AppState>, mut req: Request, nex
     req.extensions_mut().insert(ctx);
     let locale = scope.locale;
     let mut res = scope.run(next.run(req)).await;
-    res.headers_mut().insert(header::CONTENT_LANGUAGE, header::HeaderValue::from_static(locale.as_str()));
+    res.headers_mut().insert(
+        header::CONTENT_LANGUAGE,
+        header::HeaderValue::from_static(locale.as_str()),
+    );
     res
 }
 
@@ -186,7 +219,11 @@ fn client_ip(req: &Request, trust_forwarded_for: bool) -> Option<String> {
     // Behind API Gateway / a load balancer the first X-Forwarded-For hop is the client.
     if trust_forwarded_for {
         if let Some(xff) = header_str(req.headers(), "x-forwarded-for") {
-            return xff.split(',').next().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+            return xff
+                .split(',')
+                .next()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty());
         }
     }
     req.extensions()

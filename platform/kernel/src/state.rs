@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::{auth::JwtKeys, cache::Cache, config::Config, db::Db, rbac::Rbac, tenant::TenantResolver};
+use crate::{
+    auth::JwtKeys, cache::Cache, config::Config, db::Db, rbac::Rbac, tenant::TenantResolver,
+};
 
 #[derive(Clone)]
 pub struct AppState {

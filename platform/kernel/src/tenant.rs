@@ -44,7 +44,11 @@ impl Tenant {
 
     /// The Casbin domain: `platform` for the platform, the tenant id for a marketplace.
     pub fn rbac_domain(&self) -> String {
-        if self.is_platform() { "platform".into() } else { self.id.to_string() }
+        if self.is_platform() {
+            "platform".into()
+        } else {
+            self.id.to_string()
+        }
     }
 }
 
@@ -75,8 +79,14 @@ mod tests {
 
     #[test]
     fn hosts_are_normalized() {
-        assert_eq!(normalize_host("Gamarra.Localhost:8080").as_deref(), Some("gamarra.localhost"));
-        assert_eq!(normalize_host("shop.example.com.").as_deref(), Some("shop.example.com"));
+        assert_eq!(
+            normalize_host("Gamarra.Localhost:8080").as_deref(),
+            Some("gamarra.localhost")
+        );
+        assert_eq!(
+            normalize_host("shop.example.com.").as_deref(),
+            Some("shop.example.com")
+        );
         assert_eq!(normalize_host("").as_deref(), None);
         assert_eq!(normalize_host("[::1]:80").as_deref(), Some("::1"));
     }

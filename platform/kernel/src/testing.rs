@@ -7,7 +7,11 @@
 
 use std::{sync::Arc, time::Duration};
 
-use axum::{Router, body::Body, http::{Request, StatusCode, header}};
+use axum::{
+    Router,
+    body::Body,
+    http::{Request, StatusCode, header},
+};
 use http_body_util::BodyExt;
 use secrecy::SecretString;
 use serde_json::Value;
@@ -27,7 +31,8 @@ use crate::{
 };
 
 pub fn admin_url() -> String {
-    std::env::var("TEST_ADMIN_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("TEST_ADMIN_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 pub fn redis_url() -> String {
@@ -36,8 +41,13 @@ pub fn redis_url() -> String {
 
 /// The admin URL's server, logged in as `role` to database `db` (trust or peer auth in tests).
 fn url_for(role: &str, db: &str) -> String {
-    let opts: sqlx::postgres::PgConnectOptions = admin_url().parse().expect("TEST_ADMIN_DATABASE_URL parses");
-    format!("postgres://{role}@{}:{}/{db}", opts.get_host(), opts.get_port())
+    let opts: sqlx::postgres::PgConnectOptions =
+        admin_url().parse().expect("TEST_ADMIN_DATABASE_URL parses");
+    format!(
+        "postgres://{role}@{}:{}/{db}",
+        opts.get_host(),
+        opts.get_port()
+    )
 }
 
 /// A database of its own, migrated, with pools for the owner (setup only) and the runtime role.
@@ -55,7 +65,9 @@ impl TestDb {
     pub async fn new() -> TestDb {
         let template = ensure_template().await;
         let name = format!("gmr_t_{}", Uuid::new_v4().simple());
-        let mut admin = PgConnection::connect(&admin_url()).await.expect("admin connection (is PostgreSQL running?)");
+        let mut admin = PgConnection::connect(&admin_url())
+            .await
+            .expect("admin connection (is PostgreSQL running?)");
         // Copies are cheap; retry when another test is still copying the same template.
         let mut tries = 0;
         loop {
@@ -71,9 +83,22 @@ impl TestDb {
             }
         }
         let app_url = url_for("gamarriando_app", &name);
-        let app = PgPoolOptions::new().max_connections(8).connect(&app_url).await.expect("app pool");
-        let owner = PgPoolOptions::new().max_connections(2).connect(&url_for("gamarriando_owner", &name)).await.expect("owner pool");
-        TestDb { name, app, owner, app_url }
+        let app = PgPoolOptions::new()
+            .max_connections(8)
+            .connect(&app_url)
+            .await
+            .expect("app pool");
+        let owner = PgPoolOptions::new()
+            .max_connections(2)
+            .connect(&url_for("gamarriando_owner", &name))
+            .await
+            .expect("owner pool");
+        TestDb {
+            name,
+            app,
+            owner,
+            app_url,
+        }
     }
 }
 
@@ -86,32 +111,52 @@ async fn ensure_template() -> String {
         }
     }
     let template = format!("gmr_tmpl_{hash:016x}");
-    let mut admin = PgConnection::connect(&admin_url()).await.expect("admin connection (is PostgreSQL running?)");
-    bootstrap_roles(&mut admin).await.expect("bootstrap roles");
-    admin.execute("select pg_advisory_lock(7243002)").await.expect("lock");
-    let exists: bool = sqlx::query_scalar("select exists (select from pg_database where datname = $1)")
-        .bind(&template)
-        .fetch_one(&mut admin)
+    let mut admin = PgConnection::connect(&admin_url())
         .await
-        .expect("check template");
+        .expect("admin connection (is PostgreSQL running?)");
+    bootstrap_roles(&mut admin).await.expect("bootstrap roles");
+    admin
+        .execute("select pg_advisory_lock(7243002)")
+        .await
+        .expect("lock");
+    let exists: bool =
+        sqlx::query_scalar("select exists (select from pg_database where datname = $1)")
+            .bind(&template)
+            .fetch_one(&mut admin)
+            .await
+            .expect("check template");
     if !exists {
         let building = format!("{template}_building");
-        admin.execute(sqlx::AssertSqlSafe(format!("drop database if exists {building}"))).await.expect("drop stale");
         admin
-            .execute(sqlx::AssertSqlSafe(format!("create database {building} owner gamarriando_owner")))
+            .execute(sqlx::AssertSqlSafe(format!(
+                "drop database if exists {building}"
+            )))
+            .await
+            .expect("drop stale");
+        admin
+            .execute(sqlx::AssertSqlSafe(format!(
+                "create database {building} owner gamarriando_owner"
+            )))
             .await
             .expect("create template");
         {
-            let mut owner = PgConnection::connect(&url_for("gamarriando_owner", &building)).await.expect("owner conn");
+            let mut owner = PgConnection::connect(&url_for("gamarriando_owner", &building))
+                .await
+                .expect("owner conn");
             MIGRATOR.run(&mut owner).await.expect("migrate template");
             owner.close().await.ok();
         }
         admin
-            .execute(sqlx::AssertSqlSafe(format!("alter database {building} rename to {template}")))
+            .execute(sqlx::AssertSqlSafe(format!(
+                "alter database {building} rename to {template}"
+            )))
             .await
             .expect("publish template");
     }
-    admin.execute("select pg_advisory_unlock(7243002)").await.expect("unlock");
+    admin
+        .execute("select pg_advisory_unlock(7243002)")
+        .await
+        .expect("unlock");
     template
 }
 
@@ -151,10 +196,19 @@ impl TestAppBuilder {
         let mut config = self.config;
         config.cache_namespace = db.name.clone();
         config.database_url = Some(SecretString::from(db.app_url.clone()));
-        let cache = Cache::redis(&SecretString::from(redis_url()), &db.name).await.expect("redis (is it running?)");
+        let cache = Cache::redis(&SecretString::from(redis_url()), &db.name)
+            .await
+            .expect("redis (is it running?)");
         let pool_db = Db::from_pool(db.app.clone());
         let state = AppState {
-            jwt: Arc::new(JwtKeys::from_pkcs8(&JwtKeys::generate_pkcs8(), &config.jwt_issuer, config.access_token_ttl).unwrap()),
+            jwt: Arc::new(
+                JwtKeys::from_pkcs8(
+                    &JwtKeys::generate_pkcs8(),
+                    &config.jwt_issuer,
+                    config.access_token_ttl,
+                )
+                .unwrap(),
+            ),
             rbac: Rbac::load_default().await.expect("policy loads"),
             tenants: resolver(pool_db.clone(), cache.clone(), &config),
             db: pool_db,
@@ -162,7 +216,12 @@ impl TestAppBuilder {
             config: Arc::new(config),
         };
         let (router, spec) = crate::http::compose(state.clone(), api);
-        TestApp { db, state, router, spec }
+        TestApp {
+            db,
+            state,
+            router,
+            spec,
+        }
     }
 }
 
@@ -197,8 +256,15 @@ impl TestApp {
         T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
     {
         let mut tx = self.db.owner.begin().await.unwrap();
-        sqlx::query("select set_config('app.tenant_id', $1, true)").bind(tenant.to_string()).execute(&mut *tx).await.unwrap();
-        let v: T = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&mut *tx).await.unwrap();
+        sqlx::query("select set_config('app.tenant_id', $1, true)")
+            .bind(tenant.to_string())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let v: T = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         v
     }
@@ -216,7 +282,9 @@ impl TestRequest<'_> {
         self
     }
     pub fn bearer(mut self, token: &str) -> Self {
-        self.builder = self.builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        self.builder = self
+            .builder
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
         self
     }
     pub fn header(mut self, name: &str, value: &str) -> Self {
@@ -227,7 +295,9 @@ impl TestRequest<'_> {
         self.header("accept-language", lang)
     }
     pub fn json(mut self, body: &Value) -> Self {
-        self.builder = self.builder.header(header::CONTENT_TYPE, "application/json");
+        self.builder = self
+            .builder
+            .header(header::CONTENT_TYPE, "application/json");
         self.body = Body::from(serde_json::to_vec(body).unwrap());
         self
     }
@@ -244,7 +314,12 @@ impl TestRequest<'_> {
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        TestResponse { status, headers, body, text: String::from_utf8_lossy(&bytes).into_owned() }
+        TestResponse {
+            status,
+            headers,
+            body,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 }
 
@@ -260,7 +335,12 @@ impl TestResponse {
     /// Asserts the status, printing the body when it differs.
     #[track_caller]
     pub fn expect(self, status: u16) -> Self {
-        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text);
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
         self
     }
 
@@ -269,7 +349,9 @@ impl TestResponse {
     pub fn expect_problem(self, status: u16, code: &str) -> Self {
         let this = self.expect(status);
         assert_eq!(
-            this.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()),
+            this.headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
             Some(crate::error::PROBLEM_JSON),
             "not a problem: {}",
             this.text
@@ -283,7 +365,12 @@ impl TestResponse {
             .as_array()
             .map(|a| {
                 a.iter()
-                    .map(|e| (e["field"].as_str().unwrap_or_default().into(), e["code"].as_str().unwrap_or_default().into()))
+                    .map(|e| {
+                        (
+                            e["field"].as_str().unwrap_or_default().into(),
+                            e["code"].as_str().unwrap_or_default().into(),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default()

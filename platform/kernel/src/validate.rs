@@ -16,9 +16,11 @@ impl Validator {
         if min > 0 && n == 0 {
             self.0.push(FieldError::new(field, "required"));
         } else if n < min {
-            self.0.push(FieldError::new(field, "too_short").with("min", min));
+            self.0
+                .push(FieldError::new(field, "too_short").with("min", min));
         } else if value.chars().count() > max {
-            self.0.push(FieldError::new(field, "too_long").with("max", max));
+            self.0
+                .push(FieldError::new(field, "too_long").with("max", max));
         }
         self
     }
@@ -26,7 +28,8 @@ impl Validator {
     pub fn opt_text(&mut self, field: &str, value: Option<&str>, max: usize) -> &mut Self {
         if let Some(v) = value {
             if v.chars().count() > max {
-                self.0.push(FieldError::new(field, "too_long").with("max", max));
+                self.0
+                    .push(FieldError::new(field, "too_long").with("max", max));
             }
         }
         self
@@ -46,13 +49,19 @@ impl Validator {
     }
 
     pub fn finish(&mut self) -> Result<(), ApiError> {
-        if self.0.is_empty() { Ok(()) } else { Err(ApiError::Validation(std::mem::take(&mut self.0))) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(std::mem::take(&mut self.0)))
+        }
     }
 }
 
 /// A plausible email: one `@`, a dot in the domain, no spaces, at most 254 characters.
 pub fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && local.len() <= 64
         && domain.contains('.')
@@ -69,7 +78,11 @@ mod tests {
 
     #[test]
     fn collects_all_errors() {
-        let err = Validator::new().text("name", "", 1, 10).text("bio", &"x".repeat(11), 0, 10).finish().unwrap_err();
+        let err = Validator::new()
+            .text("name", "", 1, 10)
+            .text("bio", &"x".repeat(11), 0, 10)
+            .finish()
+            .unwrap_err();
         match err {
             ApiError::Validation(f) => assert_eq!(f.len(), 2),
             _ => panic!(),

@@ -6,7 +6,10 @@ use crate::{seeded, tenant_tables};
 async fn every_tenant_table_has_forced_rls_with_using_and_check() {
     let s = seeded().await;
     let tables = tenant_tables(&s.db.owner).await;
-    assert!(tables.len() >= 9, "expected the user tables at least, got {tables:?}");
+    assert!(
+        tables.len() >= 9,
+        "expected the user tables at least, got {tables:?}"
+    );
     for t in tables {
         let (enabled, forced): (bool, bool) =
             sqlx::query_as("select relrowsecurity, relforcerowsecurity from pg_class where relname = $1 and relnamespace = 'public'::regnamespace")
@@ -14,7 +17,10 @@ async fn every_tenant_table_has_forced_rls_with_using_and_check() {
                 .fetch_one(&s.db.owner)
                 .await
                 .unwrap();
-        assert!(enabled && forced, "table {t}: row level security enabled={enabled} forced={forced}");
+        assert!(
+            enabled && forced,
+            "table {t}: row level security enabled={enabled} forced={forced}"
+        );
         let policies: Vec<(Option<String>, Option<String>)> =
             sqlx::query_as("select qual, with_check from pg_policies where schemaname = 'public' and tablename = $1")
                 .bind(&t)
@@ -25,8 +31,14 @@ async fn every_tenant_table_has_forced_rls_with_using_and_check() {
         for (using, check) in policies {
             let using = using.unwrap_or_default();
             let check = check.unwrap_or_default();
-            assert!(using.contains("app_current_tenant"), "table {t}: USING does not read the tenant: {using}");
-            assert!(check.contains("app_current_tenant"), "table {t}: WITH CHECK does not read the tenant: {check}");
+            assert!(
+                using.contains("app_current_tenant"),
+                "table {t}: USING does not read the tenant: {using}"
+            );
+            assert!(
+                check.contains("app_current_tenant"),
+                "table {t}: WITH CHECK does not read the tenant: {check}"
+            );
         }
     }
 }
@@ -39,7 +51,10 @@ async fn runtime_role_cannot_bypass_and_owns_nothing() {
             .fetch_one(&s.db.app)
             .await
             .unwrap();
-    assert!(!superuser && !bypass && !createrole && !createdb, "runtime role has privileges it must not have");
+    assert!(
+        !superuser && !bypass && !createrole && !createdb,
+        "runtime role has privileges it must not have"
+    );
     let owned: Vec<String> = sqlx::query_scalar(
         "select c.relname::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
           where c.relowner = (select oid from pg_roles where rolname = current_user)

@@ -18,7 +18,10 @@ async fn no_tenant_means_no_rows_and_no_writes() {
         assert_eq!(n, 0, "{t} shows {n} rows without a tenant");
     }
     // The registry too.
-    let n: i64 = sqlx::query_scalar("select count(*) from tenants").fetch_one(&s.db.app).await.unwrap();
+    let n: i64 = sqlx::query_scalar("select count(*) from tenants")
+        .fetch_one(&s.db.app)
+        .await
+        .unwrap();
     assert_eq!(n, 0, "tenants visible without a tenant");
 
     let err = sqlx::query("insert into users (id, tenant_id, email, password_hash) values (gen_random_uuid(), $1, 'x@y.z', 'h')")
@@ -58,25 +61,50 @@ async fn writing_b_rows_while_a_is_set_fails() {
     ];
     for sql in attempts {
         let mut tx = db.begin_scoped(s.a, None).await.unwrap();
-        let err = sqlx::query(sql).bind(s.b).bind(s.user_b).execute(tx.conn()).await;
+        let err = sqlx::query(sql)
+            .bind(s.b)
+            .bind(s.user_b)
+            .execute(tx.conn())
+            .await;
         assert!(err.is_err(), "{sql} succeeded for tenant B while A was set");
     }
     // Moving A's row to B is refused by WITH CHECK.
     let mut tx = db.begin_scoped(s.a, None).await.unwrap();
-    let err = sqlx::query("update users set tenant_id = $1 where id = $2").bind(s.b).bind(s.user_a).execute(tx.conn()).await;
+    let err = sqlx::query("update users set tenant_id = $1 where id = $2")
+        .bind(s.b)
+        .bind(s.user_a)
+        .execute(tx.conn())
+        .await;
     assert!(err.is_err(), "moving a row to another tenant succeeded");
     drop(tx);
     // Updating or deleting B's rows while A is set touches nothing.
     let mut tx = db.begin_scoped(s.a, None).await.unwrap();
-    let n = sqlx::query("update users set password_hash = 'pwned' where id = $1").bind(s.user_b).execute(tx.conn()).await.unwrap();
+    let n = sqlx::query("update users set password_hash = 'pwned' where id = $1")
+        .bind(s.user_b)
+        .execute(tx.conn())
+        .await
+        .unwrap();
     assert_eq!(n.rows_affected(), 0);
-    let n = sqlx::query("delete from user_addresses where user_id = $1").bind(s.user_b).execute(tx.conn()).await.unwrap();
+    let n = sqlx::query("delete from user_addresses where user_id = $1")
+        .bind(s.user_b)
+        .execute(tx.conn())
+        .await
+        .unwrap();
     assert_eq!(n.rows_affected(), 0);
     tx.commit().await.unwrap();
     // A marketplace sees its own registry row only; it cannot rename itself or create tenants.
     let mut tx = db.begin_scoped(s.a, None).await.unwrap();
-    let slugs: Vec<String> = sqlx::query_scalar("select slug from tenants").fetch_all(tx.conn()).await.unwrap();
+    let slugs: Vec<String> = sqlx::query_scalar("select slug from tenants")
+        .fetch_all(tx.conn())
+        .await
+        .unwrap();
     assert_eq!(slugs, vec!["alpha".to_string()]);
-    let n = sqlx::query("update tenants set name = 'x' where id = $1").bind(s.a).execute(tx.conn()).await;
-    assert!(n.is_err() || n.unwrap().rows_affected() == 0, "a marketplace changed the registry");
+    let n = sqlx::query("update tenants set name = 'x' where id = $1")
+        .bind(s.a)
+        .execute(tx.conn())
+        .await;
+    assert!(
+        n.is_err() || n.unwrap().rows_affected() == 0,
+        "a marketplace changed the registry"
+    );
 }

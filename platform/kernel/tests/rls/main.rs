@@ -28,7 +28,11 @@ pub async fn seeded() -> Seeded {
     let mut ids = vec![];
     {
         let mut tx = db.owner.begin().await.unwrap();
-        tx.execute("select set_config('app.tenant_id', '00000000-0000-0000-0000-000000000001', true)").await.unwrap();
+        tx.execute(
+            "select set_config('app.tenant_id', '00000000-0000-0000-0000-000000000001', true)",
+        )
+        .await
+        .unwrap();
         for (id, slug) in [(a, "alpha"), (b, "beta")] {
             sqlx::query("insert into tenants (id, slug, name) values ($1, $2, $2)")
                 .bind(id)
@@ -60,11 +64,22 @@ pub async fn seeded() -> Seeded {
             "insert into user_roles (tenant_id, user_id, role) values ($2, $1, 'vendor')",
             "insert into notifications (id, tenant_id, user_id, template, subject, body) values (gen_random_uuid(), $2, $1, 't', 's', 'b')",
         ] {
-            sqlx::query(sql).bind(user).bind(tenant).execute(&mut *tx).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            sqlx::query(sql)
+                .bind(user)
+                .bind(tenant)
+                .execute(&mut *tx)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
         }
         tx.commit().await.unwrap();
     }
-    Seeded { db, a, b, user_a: ids[0], user_b: ids[1] }
+    Seeded {
+        db,
+        a,
+        b,
+        user_a: ids[0],
+        user_b: ids[1],
+    }
 }
 
 pub async fn set_tenant(conn: &mut sqlx::PgConnection, tenant: Option<Uuid>) {
