@@ -17,10 +17,13 @@ pub struct Cache {
     backend: Backend,
 }
 
+/// Value and expiry per key.
+type MemoryMap = Arc<Mutex<HashMap<String, (Vec<u8>, Instant)>>>;
+
 #[derive(Clone)]
 enum Backend {
     Redis(ConnectionManager),
-    Memory(Arc<Mutex<HashMap<String, (Vec<u8>, Instant)>>>),
+    Memory(MemoryMap),
 }
 
 impl std::fmt::Debug for Cache {

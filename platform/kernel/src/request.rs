@@ -122,7 +122,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
     }
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: impl header::AsHeaderName) -> Option<&'a str> {
+fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -217,14 +217,12 @@ pub async fn tenant_context(
 
 fn client_ip(req: &Request, trust_forwarded_for: bool) -> Option<String> {
     // Behind API Gateway / a load balancer the first X-Forwarded-For hop is the client.
-    if trust_forwarded_for {
-        if let Some(xff) = header_str(req.headers(), "x-forwarded-for") {
-            return xff
-                .split(',')
-                .next()
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty());
-        }
+    if trust_forwarded_for && let Some(xff) = header_str(req.headers(), "x-forwarded-for") {
+        return xff
+            .split(',')
+            .next()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
     }
     req.extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()

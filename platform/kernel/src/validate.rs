@@ -26,11 +26,11 @@ impl Validator {
     }
 
     pub fn opt_text(&mut self, field: &str, value: Option<&str>, max: usize) -> &mut Self {
-        if let Some(v) = value {
-            if v.chars().count() > max {
-                self.0
-                    .push(FieldError::new(field, "too_long").with("max", max));
-            }
+        if let Some(v) = value
+            && v.chars().count() > max
+        {
+            self.0
+                .push(FieldError::new(field, "too_long").with("max", max));
         }
         self
     }
