@@ -21,7 +21,12 @@ pub struct DbResolver {
 
 impl DbResolver {
     pub fn new(db: Db, cache: Cache, platform_domain: &str, ttl: Duration) -> Self {
-        Self { db, cache, platform_domain: platform_domain.to_ascii_lowercase(), ttl }
+        Self {
+            db,
+            cache,
+            platform_domain: platform_domain.to_ascii_lowercase(),
+            ttl,
+        }
     }
 
     /// What a host names, before any lookup.
@@ -29,7 +34,10 @@ impl DbResolver {
         if host == self.platform_domain {
             return HostKind::Platform;
         }
-        match host.strip_suffix(&self.platform_domain).and_then(|p| p.strip_suffix('.')) {
+        match host
+            .strip_suffix(&self.platform_domain)
+            .and_then(|p| p.strip_suffix('.'))
+        {
             Some(slug) if !slug.contains('.') => HostKind::Slug(slug),
             Some(_) => HostKind::Unknown,
             None => HostKind::CustomDomain(host),
@@ -44,9 +52,29 @@ enum HostKind<'h> {
     Unknown,
 }
 
-/// Cache key of a host's resolution; `invalidate` drops it when a tenant or domain changes.
+/// Cache key of a host's resolution; [`invalidate`] drops it when a tenant or domain changes.
 pub fn cache_key(host: &str) -> String {
     format!("tenant-host:{host}")
+}
+
+/// Drops the cached resolution of one host.
+pub async fn invalidate_host(cache: &Cache, host: &str) {
+    cache.delete(&cache_key(host)).await;
+}
+
+/// The host a marketplace gets from its slug.
+pub fn slug_host(slug: &str, platform_domain: &str) -> String {
+    format!("{slug}.{}", platform_domain.to_ascii_lowercase())
+}
+
+/// Drops the cached resolution of every host of a tenant (its slug host and each custom domain,
+/// verified or not), so the next request on any of them sees the registry as it is now. Call it
+/// after the change has committed.
+pub async fn invalidate(cache: &Cache, platform_domain: &str, slug: &str, domains: &[String]) {
+    invalidate_host(cache, &slug_host(slug, platform_domain)).await;
+    for domain in domains {
+        invalidate_host(cache, domain).await;
+    }
 }
 
 #[async_trait::async_trait]
@@ -57,14 +85,16 @@ impl TenantResolver for DbResolver {
             return Ok(None);
         }
         let key = cache_key(host);
-        if let Some(bytes) = self.cache.get(&key).await {
-            if let Ok(cached) = serde_json::from_slice::<Option<Tenant>>(&bytes) {
-                return Ok(cached);
-            }
+        if let Some(bytes) = self.cache.get(&key).await
+            && let Ok(cached) = serde_json::from_slice::<Option<Tenant>>(&bytes)
+        {
+            return Ok(cached);
         }
         let mut tx = self.db.begin_platform().await?;
         let tenant = match kind {
-            HostKind::Platform => repo::by_id(tx.conn(), kernel::tenant::PLATFORM_TENANT_ID).await?,
+            HostKind::Platform => {
+                repo::by_id(tx.conn(), kernel::tenant::PLATFORM_TENANT_ID).await?
+            }
             HostKind::Slug(slug) => repo::marketplace_by_slug(tx.conn(), slug).await?,
             HostKind::CustomDomain(domain) => repo::by_verified_domain(tx.conn(), domain).await?,
             HostKind::Unknown => None,
