@@ -1,0 +1,295 @@
+//! Account lifecycle for guests: registration, email verification, password reset.
+
+use axum::{Extension, extract::State, http::StatusCode};
+use kernel::{
+    ApiError, AppState, RequestCtx,
+    auth::{hash_password, hash_token, new_opaque_token},
+    error::{Problem, on_constraint},
+    extract::AppJson,
+    i18n::Locale,
+    rbac::Can,
+    validate::Validator,
+};
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{Mailer, collect, expires_in, finish, views::User};
+use crate::{
+    domain::{Email, Password, limits},
+    permissions as perm,
+    repo::{self, tokens},
+};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    #[schema(example = "ana@gamarra.pe", max_length = 254)]
+    pub email: String,
+    #[schema(min_length = 10, max_length = 128, format = Password)]
+    pub password: String,
+    #[schema(max_length = 100)]
+    pub display_name: Option<String>,
+    /// Preferred language for messages and errors.
+    pub locale: Option<Locale>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Registered {
+    pub user: User,
+}
+
+/// Creates an account in this marketplace and sends a verification message.
+///
+/// The same email in another marketplace is a separate account. Self-registration is closed on
+/// the platform host (platform staff are created by an operator).
+#[utoipa::path(post, path = "/api/v1/users/register", tag = "users",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, body = Registered),
+        (status = 409, description = "`email_taken`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn register_user(
+    _: Can<perm::Register>,
+    ctx: RequestCtx,
+    State(state): State<AppState>,
+    Extension(mailer): Extension<Mailer>,
+    AppJson(body): AppJson<RegisterRequest>,
+) -> Result<(StatusCode, axum::Json<Registered>), ApiError> {
+    let mut errors = Vec::new();
+    let email = collect(&mut errors, Email::parse("email", &body.email));
+    let password = collect(&mut errors, Password::parse("password", &body.password));
+    let display_name = body
+        .display_name
+        .as_deref()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    if let Err(ApiError::Validation(mut f)) = Validator::new()
+        .text("display_name", &display_name, 0, limits::DISPLAY_NAME)
+        .finish()
+    {
+        errors.append(&mut f);
+    }
+    finish(errors)?;
+    let (Some(email), Some(password)) = (email, password) else {
+        unreachable!("validated above")
+    };
+    if ctx.tenant.is_platform() {
+        return Err(ApiError::Rejected {
+            status: StatusCode::FORBIDDEN,
+            code: "registration_closed",
+        });
+    }
+
+    // Hash before the transaction: argon2 takes ~50 ms and should not hold a connection.
+    let hash = hash_password(password.into_inner()).await?;
+    let tenant = ctx.tenant.id;
+    let id = Uuid::now_v7();
+    let mut tx = state.db.begin_scoped(tenant, None).await?;
+    repo::users::insert(tx.conn(), id, tenant, email.as_str(), &hash, false)
+        .await
+        .map_err(on_constraint(
+            repo::users::EMAIL_UNIQUE,
+            ApiError::conflict("email_taken"),
+        ))?;
+    let locale = body.locale.map(Locale::as_str);
+    repo::profiles::insert(tx.conn(), id, tenant, &display_name, locale).await?;
+    let msg_locale = body.locale.unwrap_or(ctx.locale);
+    send_token(
+        tx.conn(),
+        &state,
+        &ctx,
+        &mailer,
+        id,
+        tokens::VERIFY_EMAIL,
+        msg_locale,
+    )
+    .await?;
+    let user = repo::users::get(tx.conn(), id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Registered { user: user.into() }),
+    ))
+}
+
+/// Stores a single-use token (its hash only) and delivers the link through the notifier, in the
+/// caller's transaction: if anything later fails, neither the token nor the message exists.
+async fn send_token(
+    conn: &mut PgConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    mailer: &Mailer,
+    user: Uuid,
+    purpose: &'static str,
+    locale: Locale,
+) -> Result<(), ApiError> {
+    let (token, hash) = new_opaque_token();
+    let (ttl, path) = match purpose {
+        tokens::VERIFY_EMAIL => (state.config.verify_token_ttl, "/verify-email"),
+        _ => (state.config.reset_token_ttl, "/reset-password"),
+    };
+    tokens::insert(conn, &hash, ctx.tenant.id, user, purpose, expires_in(ttl)).await?;
+    let url = state
+        .config
+        .public_url(&ctx.host, &format!("{path}?token={token}"));
+    let args = [
+        ("url", url.clone()),
+        ("marketplace", ctx.tenant.name.clone()),
+    ];
+    let msg = notify::Message {
+        tenant_id: ctx.tenant.id,
+        user_id: user,
+        template: purpose.to_string(),
+        subject: locale.text_with(&format!("users-{purpose}-subject"), &args),
+        body: locale.text_with(&format!("users-{purpose}-body"), &args),
+        data: serde_json::json!({ "token": token, "url": url, "expires_in": ttl.as_secs() }),
+    };
+    mailer.0.send(conn, &msg).await.map_err(ApiError::Internal)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    #[schema(max_length = 128)]
+    pub token: String,
+}
+
+fn token_hash(token: &str) -> Result<Vec<u8>, ApiError> {
+    Validator::new()
+        .text("token", token, 1, limits::TOKEN)
+        .finish()?;
+    Ok(hash_token(token.trim()))
+}
+
+/// Confirms the email address with the token sent at registration (single use, expiring).
+#[utoipa::path(post, path = "/api/v1/users/verify-email", tag = "users",
+    request_body = TokenRequest,
+    responses(
+        (status = 204, description = "Email verified"),
+        (status = 400, description = "`invalid_token`: unknown, used or expired", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn verify_email(
+    _: Can<perm::Register>,
+    ctx: RequestCtx,
+    State(state): State<AppState>,
+    AppJson(body): AppJson<TokenRequest>,
+) -> Result<StatusCode, ApiError> {
+    let hash = token_hash(&body.token)?;
+    let mut tx = state.db.begin_scoped(ctx.tenant.id, None).await?;
+    let user = tokens::consume(tx.conn(), &hash, tokens::VERIFY_EMAIL)
+        .await?
+        .ok_or(ApiError::bad_request("invalid_token"))?;
+    repo::users::mark_verified(tx.conn(), user).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    #[schema(example = "ana@gamarra.pe", max_length = 254)]
+    pub email: String,
+}
+
+/// Sends a password-reset link when an active account has this email.
+///
+/// Always answers 202 with no body, whether or not the account exists, so the endpoint cannot be
+/// used to discover accounts.
+#[utoipa::path(post, path = "/api/v1/users/password-reset", tag = "users",
+    request_body = ResetRequest,
+    responses(
+        (status = 202, description = "If the account exists, a link was sent"),
+        (status = "4XX", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn request_password_reset(
+    _: Can<perm::Recover>,
+    ctx: RequestCtx,
+    State(state): State<AppState>,
+    Extension(mailer): Extension<Mailer>,
+    AppJson(body): AppJson<ResetRequest>,
+) -> Result<StatusCode, ApiError> {
+    let email = Email::parse("email", &body.email).map_err(|e| ApiError::Validation(vec![e]))?;
+    let mut tx = state.db.begin_scoped(ctx.tenant.id, None).await?;
+    if let Some(user) = repo::users::active_id_by_email(tx.conn(), email.as_str()).await? {
+        let locale = repo::profiles::locale(tx.conn(), user)
+            .await?
+            .and_then(|l| Locale::parse(&l))
+            .unwrap_or(ctx.locale);
+        send_token(
+            tx.conn(),
+            &state,
+            &ctx,
+            &mailer,
+            user,
+            tokens::RESET_PASSWORD,
+            locale,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetConfirm {
+    #[schema(max_length = 128)]
+    pub token: String,
+    #[schema(min_length = 10, max_length = 128, format = Password)]
+    pub new_password: String,
+}
+
+/// Sets a new password with a reset token (single use, expiring) and signs out every session.
+#[utoipa::path(post, path = "/api/v1/users/password-reset/confirm", tag = "users",
+    request_body = ResetConfirm,
+    responses(
+        (status = 204, description = "Password changed; every session revoked"),
+        (status = 400, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn confirm_password_reset(
+    _: Can<perm::Recover>,
+    ctx: RequestCtx,
+    State(state): State<AppState>,
+    AppJson(body): AppJson<ResetConfirm>,
+) -> Result<StatusCode, ApiError> {
+    let mut errors = Vec::new();
+    if let Err(ApiError::Validation(mut f)) = Validator::new()
+        .text("token", &body.token, 1, limits::TOKEN)
+        .finish()
+    {
+        errors.append(&mut f);
+    }
+    let password = collect(
+        &mut errors,
+        Password::parse("new_password", &body.new_password),
+    );
+    finish(errors)?;
+    let Some(password) = password else {
+        unreachable!("validated above")
+    };
+    let new_hash = hash_password(password.into_inner()).await?;
+    let mut tx = state.db.begin_scoped(ctx.tenant.id, None).await?;
+    let user = tokens::consume(
+        tx.conn(),
+        &hash_token(body.token.trim()),
+        tokens::RESET_PASSWORD,
+    )
+    .await?
+    .ok_or(ApiError::bad_request("invalid_token"))?;
+    repo::users::set_password(tx.conn(), user, &new_hash).await?;
+    // The link reached the mailbox, so the address is proven too.
+    repo::users::mark_verified(tx.conn(), user).await?;
+    tokens::spend_all(tx.conn(), user, tokens::RESET_PASSWORD).await?;
+    repo::sessions::revoke_all(tx.conn(), user, "password_reset").await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
