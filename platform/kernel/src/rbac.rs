@@ -86,8 +86,13 @@ pub struct Can<P: Permission>(PhantomData<P>);
 impl<P: Permission, S: Send + Sync> FromRequestParts<S> for Can<P> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = RequestCtx::from_request_parts(parts, state).await?;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        // Read the context in place: the handler clones it once if it asks for it.
+        let ctx = parts.extensions.get::<RequestCtx>().ok_or_else(|| {
+            ApiError::internal(anyhow::anyhow!(
+                "tenant middleware not installed on this route"
+            ))
+        })?;
         // A presented but invalid token is never silently downgraded to a guest.
         if let Some(reason) = ctx.auth_error {
             return Err(ApiError::Unauthorized(reason));

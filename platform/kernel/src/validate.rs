@@ -43,6 +43,12 @@ impl Validator {
         self
     }
 
+    /// Keeps the value of a domain parse, or records its error and gives `None`; `finish` then
+    /// answers with every error of the request at once.
+    pub fn parse<T>(&mut self, parsed: Result<T, FieldError>) -> Option<T> {
+        parsed.map_err(|e| self.0.push(e)).ok()
+    }
+
     pub fn push(&mut self, e: FieldError) -> &mut Self {
         self.0.push(e);
         self
