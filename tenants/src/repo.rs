@@ -39,10 +39,7 @@ impl From<TenantRow> for Tenant {
 
 const COLUMNS: &str = "id, kind, slug, name, default_locale, currency, status, suspended_reason, created_at, updated_at";
 
-pub async fn by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Tenant>> {
-    Ok(row_by_id(conn, id).await?.map(Tenant::from))
-}
-
+/// Any registry row, the platform's included (the resolver's lookup of the platform host).
 pub async fn row_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<TenantRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from tenants where id = $1"
@@ -52,36 +49,19 @@ pub async fn row_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option
     .await
 }
 
-pub async fn marketplace_by_slug(
-    conn: &mut PgConnection,
-    slug: &str,
-) -> sqlx::Result<Option<Tenant>> {
-    let row: Option<TenantRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from tenants where slug = $1 and kind = 'marketplace'"
-    )))
-    .bind(slug)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(Tenant::from))
-}
-
-pub async fn by_verified_domain(
+/// The marketplace a verified custom domain points at.
+pub async fn marketplace_row_by_verified_domain(
     conn: &mut PgConnection,
     domain: &str,
-) -> sqlx::Result<Option<Tenant>> {
-    let row: Option<TenantRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {} from tenants t join tenant_domains d on d.tenant_id = t.id
-         where d.domain = $1 and d.verified_at is not null and t.kind = 'marketplace'",
-        COLUMNS
-            .split(", ")
-            .map(|c| format!("t.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+) -> sqlx::Result<Option<TenantRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from tenants
+          where kind = 'marketplace'
+            and id = (select tenant_id from tenant_domains where domain = $1 and verified_at is not null)"
     )))
     .bind(domain)
     .fetch_optional(conn)
-    .await?;
-    Ok(row.map(Tenant::from))
+    .await
 }
 
 /// A marketplace's registry row (never the platform's).
@@ -231,6 +211,13 @@ pub async fn insert_domain(
     .await
 }
 
+/// The names of a tenant's domains, verified or not (for cache invalidation).
+pub async fn domain_names(conn: &mut PgConnection, tenant: Uuid) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("select domain from tenant_domains where tenant_id = $1")
+        .bind(tenant)
+        .fetch_all(conn)
+        .await
+}
 pub async fn list_domains(conn: &mut PgConnection, tenant: Uuid) -> sqlx::Result<Vec<DomainRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "select {DOMAIN_COLUMNS} from tenant_domains where tenant_id = $1 order by domain"

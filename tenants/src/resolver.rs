@@ -91,15 +91,18 @@ impl TenantResolver for DbResolver {
             return Ok(cached);
         }
         let mut tx = self.db.begin_platform().await?;
-        let tenant = match kind {
+        let row = match kind {
             HostKind::Platform => {
-                repo::by_id(tx.conn(), kernel::tenant::PLATFORM_TENANT_ID).await?
+                repo::row_by_id(tx.conn(), kernel::tenant::PLATFORM_TENANT_ID).await?
             }
-            HostKind::Slug(slug) => repo::marketplace_by_slug(tx.conn(), slug).await?,
-            HostKind::CustomDomain(domain) => repo::by_verified_domain(tx.conn(), domain).await?,
+            HostKind::Slug(slug) => repo::marketplace_row_by_slug(tx.conn(), slug).await?,
+            HostKind::CustomDomain(domain) => {
+                repo::marketplace_row_by_verified_domain(tx.conn(), domain).await?
+            }
             HostKind::Unknown => None,
         };
         tx.commit().await?;
+        let tenant = row.map(Tenant::from);
         // Misses are cached too (briefly), so a flood of unknown hosts does not reach the database.
         let bytes = serde_json::to_vec(&tenant).map_err(ApiError::internal)?;
         self.cache.set(&key, &bytes, self.ttl).await;

@@ -129,18 +129,14 @@ pub async fn ensure_tenant(
         default_locale: Some(default_locale),
         currency: Some(currency.to_string()),
     };
-    let tenant = tenants::api::create_tenant(&state.db, &state.cache, input)
-        .await
-        .map_err(|e| anyhow::anyhow!("creating marketplace {slug}: {}", describe(&e)))?;
-    // A lookup of the host made before the tenant existed may have cached a miss.
-    tenants::api::forget_tenant_hosts(
+    let tenant = tenants::api::create_tenant(
         &state.db,
         &state.cache,
         &state.config.platform_domain,
-        &tenant,
+        input,
     )
     .await
-    .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+    .map_err(|e| anyhow::anyhow!("creating marketplace {slug}: {}", describe(&e)))?;
     Ok((tenant.id, true))
 }
 

@@ -10,9 +10,8 @@ use axum::{
 };
 use kernel::{
     ApiError, AppState,
-    cache::Cache,
     error::{FieldError, on_constraint},
-    extract::{AppJson, AppPath, AppQuery},
+    extract::{AppJson, AppPath, AppQuery, OptionalJson},
     i18n::Locale,
     pagination::{Page, PageQuery},
     rbac::Can,
@@ -25,7 +24,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::{OptionalJson, PlatformHost};
+use super::PlatformHost;
 use crate::{
     domain::{Currency, QUERY_MAX, REASON_MAX, Slug, TenantName},
     permissions as perm, repo, resolver,
@@ -194,17 +193,6 @@ pub(crate) async fn insert_tenant(
     ))
 }
 
-/// Forgets the cached resolution of every host of `tenant` (after the change committed).
-async fn forget_hosts(
-    cache: &Cache,
-    platform_domain: &str,
-    tenant: &repo::TenantRow,
-    domains: &[repo::DomainRow],
-) {
-    let domains: Vec<String> = domains.iter().map(|d| d.domain.clone()).collect();
-    resolver::invalidate(cache, platform_domain, &tenant.slug, &domains).await;
-}
-
 /// Create a marketplace.
 ///
 /// Its host `{slug}.{PLATFORM_DOMAIN}` answers as soon as this returns.
@@ -240,17 +228,15 @@ pub async fn create_tenant(
     ),
     ApiError,
 > {
-    let mut tx = state.db.begin_for(&ctx).await?;
-    let row = insert_tenant(tx.conn(), &body).await?;
-    tx.commit().await?;
-    // A lookup of this host before it existed may have cached a miss.
-    forget_hosts(&state.cache, &state.config.platform_domain, &row, &[]).await;
-    tracing::info!(tenant = %row.id, slug = %row.slug, by = ?ctx.user_id(), "tenant created");
-    let location = format!("/api/v1/platform/tenants/{}", row.id);
+    let tenant =
+        crate::api::create_tenant(&state.db, &state.cache, &state.config.platform_domain, body)
+            .await?;
+    tracing::info!(tenant = %tenant.id, by = ?ctx.user_id(), "tenant created by platform staff");
+    let location = format!("/api/v1/platform/tenants/{}", tenant.id);
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        Json(row.into()),
+        Json(tenant),
     ))
 }
 
@@ -384,10 +370,16 @@ pub async fn update_tenant(
     )
     .await?
     .ok_or(ApiError::NotFound)?;
-    let domains = repo::list_domains(tx.conn(), id).await?;
+    let domains = repo::domain_names(tx.conn(), id).await?;
     tx.commit().await?;
     // The resolved tenant (name, locale, currency) is cached per host.
-    forget_hosts(&state.cache, &state.config.platform_domain, &row, &domains).await;
+    resolver::invalidate(
+        &state.cache,
+        &state.config.platform_domain,
+        &row.slug,
+        &domains,
+    )
+    .await;
     tracing::info!(tenant = %row.id, by = ?ctx.user_id(), "tenant updated");
     Ok(Json(row.into()))
 }
@@ -471,10 +463,16 @@ async fn set_status(
     let row = repo::set_status(tx.conn(), id, status, reason)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let domains = repo::list_domains(tx.conn(), id).await?;
+    let domains = repo::domain_names(tx.conn(), id).await?;
     tx.commit().await?;
     // The middleware refuses suspended tenants from the cached resolution: drop it everywhere.
-    forget_hosts(&state.cache, &state.config.platform_domain, &row, &domains).await;
+    resolver::invalidate(
+        &state.cache,
+        &state.config.platform_domain,
+        &row.slug,
+        &domains,
+    )
+    .await;
     tracing::info!(tenant = %row.id, ?status, by = ?ctx.user_id(), "tenant status changed");
     Ok(row.into())
 }
