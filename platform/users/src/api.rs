@@ -1,10 +1,10 @@
 //! What other crates may call (the server's `platform-admin create` and `seed` commands).
 
-use kernel::{ApiError, db::Db, error::on_constraint};
+use kernel::{ApiError, db::Db};
 use uuid::Uuid;
 
 use crate::{
-    domain::{Email, Password},
+    accounts::{self, NewAccount},
     repo,
 };
 
@@ -21,27 +21,10 @@ pub async fn create_user(
     roles: &[&str],
     verified: bool,
 ) -> Result<Uuid, ApiError> {
-    let mut v = kernel::validate::Validator::new();
-    let email = Email::parse("email", email).map_err(|e| ApiError::Validation(vec![e]))?;
-    let password =
-        Password::parse("password", password).map_err(|e| ApiError::Validation(vec![e]))?;
-    v.text(
-        "display_name",
-        display_name,
-        0,
-        crate::domain::limits::DISPLAY_NAME,
-    )
-    .finish()?;
-    let hash = kernel::auth::hash_password(password.into_inner()).await?;
-    let id = Uuid::now_v7();
+    let account = NewAccount::parse(email, password, Some(display_name))?;
+    let hash = account.hash().await?;
     let mut tx = db.begin_scoped(tenant_id, None).await?;
-    repo::users::insert(tx.conn(), id, tenant_id, email.as_str(), &hash, verified)
-        .await
-        .map_err(on_constraint(
-            repo::users::EMAIL_UNIQUE,
-            ApiError::conflict("email_taken"),
-        ))?;
-    repo::profiles::insert(tx.conn(), id, tenant_id, display_name.trim(), None).await?;
+    let id = accounts::insert(tx.conn(), tenant_id, &account, &hash, verified, None).await?;
     for role in roles {
         // The table's check constraint refuses unknown roles; `customer` is implicit.
         if *role != "customer" {

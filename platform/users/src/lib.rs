@@ -6,6 +6,7 @@ use std::sync::Arc;
 use kernel::AppState;
 use utoipa_axum::router::OpenApiRouter;
 
+mod accounts;
 pub mod api;
 mod domain;
 mod http;

@@ -4,7 +4,7 @@ use axum::{Extension, extract::State, http::StatusCode};
 use kernel::{
     ApiError, AppState, RequestCtx,
     auth::{hash_password, hash_token, new_opaque_token},
-    error::{Problem, on_constraint},
+    error::Problem,
     extract::AppJson,
     i18n::Locale,
     rbac::Can,
@@ -15,8 +15,9 @@ use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Mailer, collect, expires_in, finish, views::User};
+use super::{Mailer, expires_in, views::User};
 use crate::{
+    accounts::{self, NewAccount},
     domain::{Email, Password, limits},
     permissions as perm,
     repo::{self, tokens},
@@ -59,25 +60,7 @@ pub async fn register_user(
     Extension(mailer): Extension<Mailer>,
     AppJson(body): AppJson<RegisterRequest>,
 ) -> Result<(StatusCode, axum::Json<Registered>), ApiError> {
-    let mut errors = Vec::new();
-    let email = collect(&mut errors, Email::parse("email", &body.email));
-    let password = collect(&mut errors, Password::parse("password", &body.password));
-    let display_name = body
-        .display_name
-        .as_deref()
-        .unwrap_or_default()
-        .trim()
-        .to_string();
-    if let Err(ApiError::Validation(mut f)) = Validator::new()
-        .text("display_name", &display_name, 0, limits::DISPLAY_NAME)
-        .finish()
-    {
-        errors.append(&mut f);
-    }
-    finish(errors)?;
-    let (Some(email), Some(password)) = (email, password) else {
-        unreachable!("validated above")
-    };
+    let account = NewAccount::parse(&body.email, &body.password, body.display_name.as_deref())?;
     if ctx.tenant.is_platform() {
         return Err(ApiError::Rejected {
             status: StatusCode::FORBIDDEN,
@@ -85,19 +68,11 @@ pub async fn register_user(
         });
     }
 
-    // Hash before the transaction: argon2 takes ~50 ms and should not hold a connection.
-    let hash = hash_password(password.into_inner()).await?;
+    let hash = account.hash().await?;
     let tenant = ctx.tenant.id;
-    let id = Uuid::now_v7();
     let mut tx = state.db.begin_scoped(tenant, None).await?;
-    repo::users::insert(tx.conn(), id, tenant, email.as_str(), &hash, false)
-        .await
-        .map_err(on_constraint(
-            repo::users::EMAIL_UNIQUE,
-            ApiError::conflict("email_taken"),
-        ))?;
     let locale = body.locale.map(Locale::as_str);
-    repo::profiles::insert(tx.conn(), id, tenant, &display_name, locale).await?;
+    let id = accounts::insert(tx.conn(), tenant, &account, &hash, false, locale).await?;
     let msg_locale = body.locale.unwrap_or(ctx.locale);
     send_token(
         tx.conn(),
@@ -261,18 +236,10 @@ pub async fn confirm_password_reset(
     State(state): State<AppState>,
     AppJson(body): AppJson<ResetConfirm>,
 ) -> Result<StatusCode, ApiError> {
-    let mut errors = Vec::new();
-    if let Err(ApiError::Validation(mut f)) = Validator::new()
-        .text("token", &body.token, 1, limits::TOKEN)
-        .finish()
-    {
-        errors.append(&mut f);
-    }
-    let password = collect(
-        &mut errors,
-        Password::parse("new_password", &body.new_password),
-    );
-    finish(errors)?;
+    let mut v = Validator::new();
+    v.text("token", &body.token, 1, limits::TOKEN);
+    let password = v.parse(Password::parse("new_password", &body.new_password));
+    v.finish()?;
     let Some(password) = password else {
         unreachable!("validated above")
     };

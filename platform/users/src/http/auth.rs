@@ -18,7 +18,7 @@ use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{collect, expires_in, finish};
+use super::expires_in;
 use crate::{
     domain::{Email, limits},
     permissions as perm,
@@ -74,15 +74,10 @@ pub async fn login_user(
     State(state): State<AppState>,
     AppJson(body): AppJson<LoginRequest>,
 ) -> Result<Json<TokenPair>, ApiError> {
-    let mut errors = Vec::new();
-    let email = collect(&mut errors, Email::parse("email", &body.email));
-    if let Err(ApiError::Validation(mut f)) = Validator::new()
-        .text("password", &body.password, 1, 128)
-        .finish()
-    {
-        errors.append(&mut f);
-    }
-    finish(errors)?;
+    let mut v = Validator::new();
+    let email = v.parse(Email::parse("email", &body.email));
+    v.text("password", &body.password, 1, 128);
+    v.finish()?;
     let Some(email) = email else {
         unreachable!("validated above")
     };

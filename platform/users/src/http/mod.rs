@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Extension;
-use kernel::{ApiError, AppState, error::FieldError};
+use kernel::AppState;
 use serde::{Deserialize, Deserializer};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -49,19 +49,6 @@ pub fn router(mailer: Mailer) -> OpenApiRouter<AppState> {
         .routes(routes!(admin::list_user_roles))
         .routes(routes!(admin::grant_role, admin::revoke_role))
         .layer(Extension(mailer))
-}
-
-/// Lifts a domain parse error into the request's collected field errors.
-fn collect<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
-    r.map_err(|e| errors.push(e)).ok()
-}
-
-fn finish(errors: Vec<FieldError>) -> Result<(), ApiError> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
 }
 
 /// For PATCH bodies: tells "absent" (`None`) from "null" (`Some(None)`), so a client can clear a
