@@ -99,15 +99,11 @@ pub fn describe(e: &ApiError) -> String {
     }
 }
 
-/// A user's id by email within one tenant (row-level security scopes the lookup).
+/// A user's id by email within one tenant.
 pub async fn user_by_email(db: &Db, tenant: Uuid, email: &str) -> anyhow::Result<Option<Uuid>> {
-    let mut tx = db.begin_scoped(tenant, None).await?;
-    let id: Option<Uuid> = sqlx::query_scalar("select id from users where email = $1")
-        .bind(email)
-        .fetch_optional(tx.conn())
-        .await?;
-    tx.commit().await?;
-    Ok(id)
+    users::api::find_user_by_email(db, tenant, email)
+        .await
+        .map_err(|e| anyhow::anyhow!(describe(&e)))
 }
 
 /// Creates a marketplace; `Ok((id, false))` when the slug is already taken.

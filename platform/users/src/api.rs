@@ -34,3 +34,15 @@ pub async fn create_user(
     tx.commit().await?;
     Ok(id)
 }
+
+/// The id of the account with this email in `tenant_id`, whatever its status.
+pub async fn find_user_by_email(
+    db: &Db,
+    tenant_id: Uuid,
+    email: &str,
+) -> Result<Option<Uuid>, ApiError> {
+    let mut tx = db.begin_scoped(tenant_id, None).await?;
+    let found = repo::users::credentials_by_email(tx.conn(), email.trim()).await?;
+    tx.commit().await?;
+    Ok(found.map(|c| c.id))
+}
