@@ -5,6 +5,7 @@ use axum::{Json, extract::State};
 use kernel::{
     ApiError, AppState, RequestCtx,
     error::Problem,
+    error::on_constraint,
     extract::{AppPath, AppQuery},
     pagination::{Page, PageQuery},
     rbac::Can,
@@ -44,12 +45,12 @@ pub struct Roles {
 }
 
 async fn roles_of(conn: &mut sqlx::PgConnection, user: Uuid) -> Result<Roles, ApiError> {
-    if repo::users::get(conn, user).await?.is_none() {
-        return Err(ApiError::NotFound);
-    }
+    let roles = repo::roles::of_existing_user(conn, user)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(Roles {
         user_id: user,
-        roles: repo::roles::of_user(conn, user).await?,
+        roles,
     })
 }
 
@@ -95,7 +96,7 @@ pub async fn grant_role(
         GrantableRole::parse(&ctx.tenant, &role).map_err(|e| ApiError::Validation(vec![e]))?;
     let me = ctx.require_user()?;
     let mut tx = state.db.begin_for(&ctx).await?;
-    roles_of(tx.conn(), id).await?;
+    // An unknown (or another tenant's) user fails the foreign key: 404.
     repo::roles::grant(
         tx.conn(),
         ctx.tenant.id,
@@ -103,7 +104,8 @@ pub async fn grant_role(
         role.as_str(),
         Some(me.user_id),
     )
-    .await?;
+    .await
+    .map_err(on_constraint(repo::roles::USER_FK, ApiError::NotFound))?;
     let roles = roles_of(tx.conn(), id).await?;
     tx.commit().await?;
     Ok(Json(roles))
@@ -137,7 +139,7 @@ pub async fn revoke_role(
         return Err(ApiError::conflict("cannot_revoke_own_admin"));
     }
     let mut tx = state.db.begin_for(&ctx).await?;
-    roles_of(tx.conn(), id).await?;
+    // Nothing is revoked for an unknown user, and `roles_of` below answers 404 for it.
     if repo::roles::revoke(tx.conn(), id, role.as_str()).await? {
         repo::sessions::revoke_all(tx.conn(), id, "roles_changed").await?;
     }

@@ -1,6 +1,20 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+/// The roles of an account, `None` when no such account is visible (one query for both).
+pub async fn of_existing_user(
+    conn: &mut PgConnection,
+    user: Uuid,
+) -> Result<Option<Vec<String>>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select array(select r.role from user_roles r where r.user_id = u.id order by r.role)
+           from users u where u.id = $1",
+    )
+    .bind(user)
+    .fetch_optional(conn)
+    .await
+}
+
 pub async fn of_user(conn: &mut PgConnection, user: Uuid) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar("select role from user_roles where user_id = $1 order by role")
         .bind(user)
@@ -9,6 +23,9 @@ pub async fn of_user(conn: &mut PgConnection, user: Uuid) -> Result<Vec<String>,
 }
 
 /// Idempotent grant.
+/// The grant's account must exist in this tenant.
+pub const USER_FK: &str = "user_roles_tenant_id_user_id_fkey";
+
 pub async fn grant(
     conn: &mut PgConnection,
     tenant: Uuid,
