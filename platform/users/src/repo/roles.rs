@@ -15,11 +15,19 @@ pub async fn of_existing_user(
     .await
 }
 
-pub async fn of_user(conn: &mut PgConnection, user: Uuid) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("select role from user_roles where user_id = $1 order by role")
-        .bind(user)
-        .fetch_all(conn)
-        .await
+/// What an access token carries about its user: roles granted here and the preferred locale,
+/// in one query.
+pub async fn token_claims(
+    conn: &mut PgConnection,
+    user: Uuid,
+) -> Result<(Vec<String>, Option<String>), sqlx::Error> {
+    sqlx::query_as(
+        "select array(select role from user_roles where user_id = $1 order by role),
+                (select locale from user_preferences where user_id = $1)",
+    )
+    .bind(user)
+    .fetch_one(conn)
+    .await
 }
 
 /// Idempotent grant.
