@@ -271,15 +271,15 @@ pub fn router(state: AppState, services: &Services) -> Router {
     kernel::http::compose(state, api(services)).0
 }
 
-/// The OpenAPI document of `services`, built exactly as the server builds it, with no database.
-pub async fn openapi(services: &Services) -> anyhow::Result<utoipa::openapi::OpenApi> {
-    let state = offline_state().await?;
-    Ok(kernel::http::compose(state, api(services)).1)
+/// The OpenAPI document of `services`: the same split `kernel::http::compose` serves, made with
+/// no state and no database.
+pub fn openapi(services: &Services) -> utoipa::openapi::OpenApi {
+    api(services).split_for_parts().1
 }
 
 /// The committed form of the document: pretty JSON with a trailing newline.
-pub async fn openapi_json(services: &Services) -> anyhow::Result<String> {
-    let mut json = openapi(services).await?.to_pretty_json()?;
+pub fn openapi_json(services: &Services) -> anyhow::Result<String> {
+    let mut json = openapi(services).to_pretty_json()?;
     json.push('\n');
     Ok(json)
 }

@@ -120,7 +120,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let services = Services::new(&cli.services)?;
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Openapi => {
-            print!("{}", app::openapi_json(&services).await?);
+            print!("{}", app::openapi_json(&services)?);
             Ok(())
         }
         Command::Serve(args) if lambda::in_lambda() => {
