@@ -99,6 +99,8 @@ impl Locale {
     }
 
     /// Whether `id` exists in this locale (used by tests that check translations are complete).
+    /// Only for messages without variables: fluent-templates answers `None` for a message whose
+    /// variables are not given, so check those with `text_with` instead.
     pub fn has(self, id: &str) -> bool {
         LOCALES.try_lookup(&self.langid(), id).is_some()
     }
