@@ -125,6 +125,45 @@ impl Cache {
         }
     }
 
+    /// Adds one to a counter that never expires and returns the new value; `None` when the cache
+    /// failed (callers then skip caching rather than risk serving stale data).
+    pub async fn incr(&self, key: &str) -> Option<u64> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Redis(conn) => conn
+                .clone()
+                .incr::<_, _, u64>(key, 1u64)
+                .await
+                .map_err(|e| tracing::warn!(error = %e, "cache incr failed"))
+                .ok(),
+            Backend::Memory(map) => {
+                let mut map = map.lock().expect("cache lock");
+                let far = Instant::now() + Duration::from_secs(10 * 365 * 24 * 3600);
+                let entry = map.entry(key).or_insert_with(|| (b"0".to_vec(), far));
+                let n = std::str::from_utf8(&entry.0)
+                    .ok()
+                    .and_then(|s| s.parse::<u64>().ok())
+                    .unwrap_or(0)
+                    + 1;
+                entry.0 = n.to_string().into_bytes();
+                Some(n)
+            }
+        }
+    }
+
+    /// A cached JSON value; a miss or an undecodable value is `None`.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
+        self.get(key)
+            .await
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+    }
+
+    pub async fn set_json<T: serde::Serialize>(&self, key: &str, value: &T, ttl: Duration) {
+        if let Ok(bytes) = serde_json::to_vec(value) {
+            self.set(key, &bytes, ttl).await;
+        }
+    }
+
     /// Counts one hit in a fixed window and returns (hits so far, seconds until the window ends).
     /// On Redis this is one round trip (INCR, EXPIRE NX, TTL in a pipeline).
     pub async fn hit(&self, key: &str, window: Duration) -> anyhow::Result<(u64, u64)> {
@@ -188,6 +227,9 @@ mod tests {
         c.set("a", b"1", Duration::from_secs(60)).await;
         assert_eq!(c.get("a").await.as_deref(), Some(&b"1"[..]));
         c.delete("a").await;
+        assert_eq!(c.incr("v").await, Some(1));
+        assert_eq!(c.incr("v").await, Some(2));
+        assert_eq!(c.get("v").await.as_deref(), Some(&b"2"[..]));
         assert!(c.get("a").await.is_none());
         assert_eq!(c.hit("n", Duration::from_secs(60)).await.unwrap().0, 1);
         assert_eq!(c.hit("n", Duration::from_secs(60)).await.unwrap().0, 2);

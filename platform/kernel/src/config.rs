@@ -41,6 +41,36 @@ pub struct Config {
     /// Public base URL used in links sent to users (verification, reset); `{host}` is replaced by
     /// the tenant host.
     pub public_url_template: String,
+    /// Object storage (product images, vendor logos): S3 when `s3` is set, else files on disk.
+    pub storage: StorageConfig,
+}
+
+/// Where uploaded files live and how they are reached.
+#[derive(Clone, Debug)]
+pub struct StorageConfig {
+    /// Root of the disk backend (`FILES_DIR`, default `{data_dir}/files`).
+    pub files_dir: PathBuf,
+    /// Base of public file URLs (a CDN in front of the bucket), and of the disk backend's upload
+    /// URLs. Unset: the disk backend uses this server's own address (`BIND`), S3 the bucket URL.
+    pub public_url: Option<String>,
+    /// Key of the disk backend's upload tokens. Unset: derived from the JWT signing key.
+    pub signing_key: Option<SecretString>,
+    /// `S3_BUCKET` set → S3 (or any S3-compatible server).
+    pub s3: Option<S3Config>,
+}
+
+#[derive(Clone, Debug)]
+pub struct S3Config {
+    pub bucket: String,
+    /// An S3-compatible server (`http://127.0.0.1:8014`); unset → AWS.
+    pub endpoint: Option<String>,
+    pub region: String,
+    /// Static credentials; unset → the AWS credential chain (environment, profile, container or
+    /// instance role).
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<SecretString>,
+    /// `http://endpoint/bucket/key` instead of `http://bucket.endpoint/key`.
+    pub force_path_style: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +113,40 @@ impl Config {
         let data_dir = var("GAMARRIANDO_DATA_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(".gamarriando"));
+        let storage = StorageConfig {
+            files_dir: var("FILES_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| data_dir.join("files")),
+            public_url: var("FILES_PUBLIC_URL")
+                .map(|u| base_url("FILES_PUBLIC_URL", &u))
+                .transpose()?,
+            signing_key: secret("FILES_SIGNING_KEY"),
+            s3: match var("S3_BUCKET") {
+                None => None,
+                Some(bucket) => Some(S3Config {
+                    bucket: bucket.trim().to_string(),
+                    endpoint: var("S3_ENDPOINT")
+                        .map(|u| base_url("S3_ENDPOINT", &u))
+                        .transpose()?,
+                    region: var("S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                    access_key_id: var("S3_ACCESS_KEY_ID"),
+                    secret_access_key: secret("S3_SECRET_ACCESS_KEY"),
+                    force_path_style: parse(
+                        "S3_FORCE_PATH_STYLE",
+                        var("S3_FORCE_PATH_STYLE"),
+                        false,
+                    )?,
+                }),
+            },
+        };
+        if let Some(s3) = &storage.s3
+            && s3.access_key_id.is_some() != s3.secret_access_key.is_some()
+        {
+            return Err(ConfigError {
+                name: "S3_ACCESS_KEY_ID",
+                reason: "set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither".into(),
+            });
+        }
         Ok(Self {
             database_url: secret("DATABASE_URL"),
             database_owner_url: secret("DATABASE_OWNER_URL"),
@@ -128,6 +192,7 @@ impl Config {
             data_dir,
             public_url_template: var("PUBLIC_URL_TEMPLATE")
                 .unwrap_or_else(|| "http://{host}:8080".into()),
+            storage,
         })
     }
 
@@ -138,6 +203,19 @@ impl Config {
             self.public_url_template.replace("{host}", host),
             path
         )
+    }
+}
+
+/// An `http(s)://` base URL without its trailing slash.
+fn base_url(name: &'static str, url: &str) -> Result<String, ConfigError> {
+    let url = url.trim().trim_end_matches('/');
+    if url.starts_with("http://") || url.starts_with("https://") {
+        Ok(url.to_string())
+    } else {
+        Err(ConfigError {
+            name,
+            reason: "expected an http:// or https:// URL".into(),
+        })
     }
 }
 
@@ -158,6 +236,37 @@ mod tests {
         assert_eq!(c.access_token_ttl, Duration::from_secs(60));
         assert!(c.database_url.is_none());
         assert_eq!(c.bind.port(), 8080);
+        assert!(c.storage.s3.is_none());
+        assert_eq!(c.storage.files_dir, PathBuf::from(".gamarriando/files"));
+    }
+
+    #[test]
+    fn s3_settings() {
+        let env: HashMap<&str, &str> = [
+            ("S3_BUCKET", "media"),
+            ("S3_ENDPOINT", "http://127.0.0.1:8014/"),
+            ("S3_FORCE_PATH_STYLE", "true"),
+            ("FILES_PUBLIC_URL", "https://cdn.example.com/"),
+        ]
+        .into();
+        let c = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        let s3 = c.storage.s3.unwrap();
+        assert_eq!(s3.bucket, "media");
+        assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:8014"));
+        assert_eq!(s3.region, "us-east-1");
+        assert!(s3.force_path_style);
+        assert_eq!(
+            c.storage.public_url.as_deref(),
+            Some("https://cdn.example.com")
+        );
+
+        let half: HashMap<&str, &str> = [("S3_BUCKET", "media"), ("S3_ACCESS_KEY_ID", "AK")].into();
+        let err = Config::from_lookup(|k| half.get(k).map(|v| v.to_string())).unwrap_err();
+        assert_eq!(err.name, "S3_ACCESS_KEY_ID");
+        let err =
+            Config::from_lookup(|k| (k == "S3_BUCKET" || k == "S3_ENDPOINT").then(|| "ftp".into()))
+                .unwrap_err();
+        assert_eq!(err.name, "S3_ENDPOINT");
     }
 
     #[test]

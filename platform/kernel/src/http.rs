@@ -46,6 +46,8 @@ pub fn compose(
     let router = Router::new()
         .merge(api)
         .merge(ops)
+        // The disk storage backend's uploads and downloads; like /health, outside any tenant.
+        .merge(crate::storage::routes())
         .fallback(|| async { ApiError::NotFound })
         // Outside any tenant (ops routes, unknown paths) errors still speak the caller's language;
         // the tenant middleware refines the scope for API routes.

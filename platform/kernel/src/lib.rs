@@ -13,6 +13,7 @@ pub mod pagination;
 pub mod rbac;
 pub mod request;
 pub mod state;
+pub mod storage;
 pub mod telemetry;
 pub mod tenant;
 pub mod validate;

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use crate::{
-    auth::JwtKeys, cache::Cache, config::Config, db::Db, rbac::Rbac, tenant::TenantResolver,
+    auth::JwtKeys, cache::Cache, config::Config, db::Db, rbac::Rbac, storage::Storage,
+    tenant::TenantResolver,
 };
 
 #[derive(Clone)]
@@ -14,4 +15,6 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     pub rbac: Rbac,
     pub tenants: Arc<dyn TenantResolver>,
+    /// Uploaded files: S3 or, with no bucket configured, the disk.
+    pub storage: Storage,
 }

@@ -23,10 +23,11 @@ use uuid::Uuid;
 use crate::{
     auth::JwtKeys,
     cache::Cache,
-    config::Config,
+    config::{Config, S3Config},
     db::{Db, MIGRATOR, bootstrap_roles},
     rbac::Rbac,
     state::AppState,
+    storage::{Storage, UploadTicket},
     tenant::TenantResolver,
 };
 
@@ -37,6 +38,50 @@ pub fn admin_url() -> String {
 
 pub fn redis_url() -> String {
     std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// The local S3-compatible server (s3s-fs, started by `.ci/run`).
+pub fn s3_endpoint() -> String {
+    std::env::var("TEST_S3_ENDPOINT").unwrap_or_else(|_| "http://127.0.0.1:8014".into())
+}
+
+/// Sends an upload as a browser would: the ticket's method, URL and headers (the content type
+/// replaced by `content_type` when given), the length taken from `body`. Returns the status.
+/// For URLs outside the test app (S3); [`TestApp::upload`] also reaches the disk backend.
+pub async fn send_upload(
+    ticket: &UploadTicket,
+    content_type: Option<&str>,
+    body: impl Into<Vec<u8>>,
+) -> StatusCode {
+    let method = reqwest::Method::from_bytes(ticket.method.as_bytes()).expect("method");
+    let mut req = reqwest::Client::new()
+        .request(method, &ticket.url)
+        .body(body.into());
+    for (k, v) in &ticket.headers {
+        match k.as_str() {
+            "content-length" | "host" => {}
+            "content-type" => req = req.header(k, content_type.unwrap_or(v)),
+            _ => req = req.header(k, v),
+        }
+    }
+    let res = req
+        .send()
+        .await
+        .expect("upload request (is the S3 server up?)");
+    StatusCode::from_u16(res.status().as_u16()).expect("status")
+}
+
+/// S3 settings for the local server with a bucket of this test's own, which `build` creates.
+/// Set them with `TestApp::builder().config(|c| c.storage.s3 = Some(testing::s3_config()))`.
+pub fn s3_config() -> S3Config {
+    S3Config {
+        bucket: format!("gmr-t-{}", Uuid::new_v4().simple()),
+        endpoint: Some(s3_endpoint()),
+        region: "us-east-1".into(),
+        access_key_id: Some("test".into()),
+        secret_access_key: Some(SecretString::from("testsecret")),
+        force_path_style: true,
+    }
 }
 
 /// The admin URL's server, logged in as `role` to database `db` (trust or peer auth in tests).
@@ -166,6 +211,16 @@ pub struct TestApp {
     pub state: AppState,
     pub router: Router,
     pub spec: utoipa::openapi::OpenApi,
+    /// The disk storage root of this test (removed on drop); `None` on S3.
+    pub files_dir: Option<std::path::PathBuf>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.files_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }
 
 pub struct TestAppBuilder {
@@ -187,6 +242,8 @@ impl TestAppBuilder {
     }
 
     /// `resolver` builds the tenant resolver from the database; `api` is the services' router.
+    /// Files go to a temporary directory of this test, or, when S3 is configured (see
+    /// [`s3_config`]), to that bucket, created here: an unreachable S3 server fails the test.
     pub async fn build(
         self,
         resolver: impl FnOnce(Db, Cache, &Config) -> Arc<dyn TenantResolver>,
@@ -200,6 +257,22 @@ impl TestAppBuilder {
             .await
             .expect("redis (is it running?)");
         let pool_db = Db::from_pool(db.app.clone());
+        let files_dir = config.storage.s3.is_none().then(|| {
+            let dir = std::env::temp_dir().join(format!("gmr-files-{}", db.name));
+            config.storage.files_dir = dir.clone();
+            dir
+        });
+        let storage = Storage::from_config(&config, Some(Uuid::new_v4().as_bytes()))
+            .await
+            .expect("storage");
+        if let Some(s3) = &config.storage.s3 {
+            storage.ensure_bucket().await.unwrap_or_else(|e| {
+                panic!(
+                    "S3 bucket {} at {:?} (is s3s-fs running? .ci/run starts it): {e:#}",
+                    s3.bucket, s3.endpoint
+                )
+            });
+        }
         let state = AppState {
             jwt: Arc::new(
                 JwtKeys::from_pkcs8(
@@ -213,6 +286,7 @@ impl TestAppBuilder {
             tenants: resolver(pool_db.clone(), cache.clone(), &config),
             db: pool_db,
             cache,
+            storage,
             config: Arc::new(config),
         };
         let (router, spec) = crate::http::compose(state.clone(), api);
@@ -221,6 +295,7 @@ impl TestAppBuilder {
             state,
             router,
             spec,
+            files_dir,
         }
     }
 }
@@ -250,17 +325,64 @@ impl TestApp {
         self.req("DELETE", path)
     }
 
+    /// Performs an upload of `ticket` like a client: to S3 over HTTP, to the disk backend through
+    /// this app's router. `content_type` replaces the ticket's when given. Returns the status.
+    pub async fn upload(
+        &self,
+        ticket: &UploadTicket,
+        content_type: Option<&str>,
+        body: impl Into<Vec<u8>>,
+    ) -> StatusCode {
+        if self.state.storage.is_s3() {
+            return send_upload(ticket, content_type, body).await;
+        }
+        let rest = ticket
+            .url
+            .split_once("://")
+            .map_or(&*ticket.url, |(_, r)| r);
+        let path = rest.find('/').map_or("/", |i| &rest[i..]);
+        let mut req = self.req(&ticket.method, path);
+        let mut ct = None;
+        for (k, v) in &ticket.headers {
+            match k.as_str() {
+                "content-length" | "host" => {}
+                "content-type" => ct = Some(content_type.unwrap_or(v).to_string()),
+                _ => req = req.header(k, v),
+            }
+        }
+        let body: Vec<u8> = body.into();
+        match ct {
+            Some(ct) => req.raw(&ct, body).send().await.status,
+            None => {
+                req.body = Body::from(body);
+                req.send().await.status
+            }
+        }
+    }
+
     /// Runs `sql` as the owner with `app.tenant_id` set (test setup and assertions).
     pub async fn owner_scalar<T>(&self, tenant: Uuid, sql: &str) -> T
     where
         T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
     {
+        self.owner_scalar_as(tenant, None, sql).await
+    }
+
+    /// Like [`owner_scalar`](Self::owner_scalar), with `app.user_id` set too: for tables whose
+    /// policies also ask who the user is (a vendor's stock history).
+    pub async fn owner_scalar_as<T>(&self, tenant: Uuid, user: Option<Uuid>, sql: &str) -> T
+    where
+        T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
+    {
         let mut tx = self.db.owner.begin().await.unwrap();
-        sqlx::query("select set_config('app.tenant_id', $1, true)")
-            .bind(tenant.to_string())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        sqlx::query(
+            "select set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)",
+        )
+        .bind(tenant.to_string())
+        .bind(user.map(|u| u.to_string()).unwrap_or_default())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
         let v: T = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
             .fetch_one(&mut *tx)
             .await

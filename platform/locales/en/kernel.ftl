@@ -31,3 +31,9 @@ field-invalid_type = The field "{ $field }" has the wrong type.
 field-invalid_choice = The field "{ $field }" is not one of the allowed choices.
 field-unknown_field = The field "{ $field }" does not exist or cannot be changed.
 field-out_of_range = The field "{ $field }" must be between { $min } and { $max }.
+
+# Uploads to the server's own file storage (kernel::storage, PUT /files/upload/...).
+problem-upload_url_invalid-title = Invalid upload link
+problem-upload_url_invalid-detail = The upload link is invalid or has expired. Ask for a new one.
+problem-upload_content_type_mismatch-title = Wrong file type
+problem-upload_content_type_mismatch-detail = Send the file with the Content-Type given when the upload was requested.

@@ -31,3 +31,9 @@ field-invalid_type = El campo «{ $field }» tiene un tipo incorrecto.
 field-invalid_choice = El campo «{ $field }» no es una de las opciones permitidas.
 field-unknown_field = El campo «{ $field }» no existe o no se puede modificar.
 field-out_of_range = El campo «{ $field }» debe estar entre { $min } y { $max }.
+
+# Subidas al almacenamiento de archivos del propio servidor (kernel::storage, PUT /files/upload/...).
+problem-upload_url_invalid-title = Enlace de subida no válido
+problem-upload_url_invalid-detail = El enlace de subida no es válido o ha caducado. Solicita uno nuevo.
+problem-upload_content_type_mismatch-title = Tipo de archivo incorrecto
+problem-upload_content_type_mismatch-detail = Envía el archivo con el Content-Type indicado al solicitar la subida.

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use axum::Router;
 use kernel::{
     AppState, auth::JwtKeys, cache::Cache, config::Config, db::Db, http::OpsDoc, rbac::Rbac,
+    storage::Storage,
 };
 use secrecy::{ExposeSecret, SecretString};
 use utoipa::{
@@ -25,16 +26,19 @@ use utoipa_axum::router::OpenApiRouter;
 pub enum Service {
     /// Accounts, sessions, profiles, roles: `/api/v1/users/*`.
     Users,
+    /// Vendors, categories, products, inventory, images and search: `/api/v1/products/*`.
+    Products,
     /// The platform-staff tenant admin API: `/api/v1/platform/tenants/*`.
     Tenants,
 }
 
 impl Service {
-    pub const ALL: [Service; 2] = [Service::Users, Service::Tenants];
+    pub const ALL: [Service; 3] = [Service::Users, Service::Products, Service::Tenants];
 
     pub fn name(self) -> &'static str {
         match self {
             Service::Users => "users",
+            Service::Products => "products",
             Service::Tenants => "tenants",
         }
     }
@@ -120,6 +124,7 @@ impl Services {
     tags(
         (name = "ops", description = "Liveness, readiness and this document"),
         (name = "users", description = "Accounts, sessions, profiles, addresses and roles of one marketplace"),
+        (name = "products", description = "Vendors, categories, products, variants, inventory, images and search of one marketplace"),
         (name = "platform", description = "Platform staff (on the platform host): the marketplace registry and custom domains"),
     )
 )]
@@ -180,6 +185,7 @@ pub fn api(services: &Services) -> OpenApiRouter<AppState> {
     for svc in services.enabled() {
         router = router.merge(match svc {
             Service::Users => users::router(services.notifier.clone()),
+            Service::Products => products::router(),
             Service::Tenants => tenants::router(),
         });
     }
@@ -207,29 +213,54 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             .context("connecting to REDIS_URL (unset it to cache in memory)")?,
         None => Cache::memory(&config.cache_namespace),
     };
-    let jwt = match &config.jwt_signing_key {
-        Some(key) => JwtKeys::from_base64(
-            key.expose_secret(),
-            &config.jwt_issuer,
-            config.access_token_ttl,
-        )?,
+    let (jwt, jwt_secret) = match &config.jwt_signing_key {
+        Some(key) => (
+            JwtKeys::from_base64(
+                key.expose_secret(),
+                &config.jwt_issuer,
+                config.access_token_ttl,
+            )?,
+            key.expose_secret().as_bytes().to_vec(),
+        ),
         None => {
             let path = local_jwt_key_path(&config);
-            JwtKeys::load_or_create(&path, &config.jwt_issuer, config.access_token_ttl)
+            let jwt = JwtKeys::load_or_create(&path, &config.jwt_issuer, config.access_token_ttl)
                 .with_context(|| {
-                    format!("loading or creating the local JWT key {}", path.display())
-                })?
+                format!("loading or creating the local JWT key {}", path.display())
+            })?;
+            let secret = std::fs::read(&path)
+                .with_context(|| format!("reading the local JWT key {}", path.display()))?;
+            (jwt, secret)
         }
     };
-    state_from_parts(config, db, cache, jwt).await
+    // The disk backend signs its upload URLs with a key derived from the JWT key unless
+    // FILES_SIGNING_KEY is set.
+    let storage = Storage::from_config(&config, Some(&jwt_secret))
+        .await
+        .context("configuring file storage (S3_* / FILES_* variables)")?;
+    state_with_storage(config, db, cache, jwt, storage).await
 }
 
-/// The state around an existing pool and cache (tests, and [`build_state`]).
+/// The state around an existing pool and cache (tests). Files are stored as the configuration
+/// says; on disk, upload URLs are signed with `FILES_SIGNING_KEY` or a key of this process.
 pub async fn state_from_parts(
     config: Config,
     db: Db,
     cache: Cache,
     jwt: JwtKeys,
+) -> anyhow::Result<AppState> {
+    let storage = Storage::from_config(&config, None)
+        .await
+        .context("configuring file storage (S3_* / FILES_* variables)")?;
+    state_with_storage(config, db, cache, jwt, storage).await
+}
+
+async fn state_with_storage(
+    config: Config,
+    db: Db,
+    cache: Cache,
+    jwt: JwtKeys,
+    storage: Storage,
 ) -> anyhow::Result<AppState> {
     let resolver = tenants::DbResolver::new(
         db.clone(),
@@ -246,6 +277,7 @@ pub async fn state_from_parts(
             .await
             .context("loading the Casbin policy")?,
         tenants: Arc::new(resolver),
+        storage,
     })
 }
 
@@ -296,7 +328,7 @@ mod tests {
                 .parse::<Service>()
                 .unwrap_err()
                 .to_string()
-                .contains("known: users, tenants")
+                .contains("known: users, products, tenants")
         );
         assert_eq!(Services::new(&[]).unwrap().enabled(), &Service::ALL);
         let one = Services::new(&[Service::Tenants, Service::Tenants]).unwrap();

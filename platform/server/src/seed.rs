@@ -66,6 +66,8 @@ pub struct SeededTenant {
 pub struct SeedReport {
     pub tenants: Vec<SeededTenant>,
     pub accounts: Vec<SeededAccount>,
+    /// Demo products created per marketplace host (0 when they already existed).
+    pub catalog: Vec<(String, usize)>,
 }
 
 /// A marketplace's id by slug, seen from the platform scope.
@@ -178,11 +180,13 @@ pub async fn seed(state: &AppState) -> anyhow::Result<SeedReport> {
             id: tenant,
             created,
         });
+        let mut ids = std::collections::HashMap::new();
         for (role, local, roles) in ACCOUNTS {
             let email = format!("{local}@{}.test", m.slug);
             let display = format!("{} {}", capitalize(role), m.name);
-            let (_, created) =
+            let (id, created) =
                 ensure_user(&state.db, tenant, &email, DEMO_PASSWORD, &display, roles).await?;
+            ids.insert(role, id);
             report.accounts.push(SeededAccount {
                 host: host.clone(),
                 role,
@@ -191,6 +195,22 @@ pub async fn seed(state: &AppState) -> anyhow::Result<SeedReport> {
                 created,
             });
         }
+        let (admin, vendor_user) = (ids["admin"], ids["vendor"]);
+        let vendor = products::api::approved_vendor(
+            &state.db,
+            tenant,
+            admin,
+            vendor_user,
+            &format!("Tienda Demo {}", m.name),
+            &format!("demo-{}", m.slug),
+            &format!("vendor@{}.test", m.slug),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the demo vendor: {}", describe(&e)))?;
+        let added = products::api::seed_demo_catalog(&state.db, tenant, admin, vendor, m.currency)
+            .await
+            .map_err(|e| anyhow::anyhow!("creating the demo catalogue: {}", describe(&e)))?;
+        report.catalog.push((host.clone(), added));
     }
     let (_, created) = ensure_user(
         &state.db,
@@ -246,6 +266,13 @@ pub fn render(report: &SeedReport, base_url: &str) -> String {
             a.host, a.role, a.email, a.password
         );
     }
+    for (host, added) in &report.catalog {
+        let state = if *added > 0 { "created" } else { "exists" };
+        let _ = writeln!(
+            out,
+            "Demo catalogue on {host}: a vendor, categories and products  [{state}]"
+        );
+    }
     let _ = writeln!(out, "Try it:");
     if let Some(a) = report.accounts.iter().find(|a| a.role == "customer") {
         let _ = writeln!(
@@ -257,6 +284,13 @@ pub fn render(report: &SeedReport, base_url: &str) -> String {
             out,
             "  curl -s -H 'Host: {}' -H \"authorization: Bearer $TOKEN\" {base_url}/api/v1/users/me",
             a.host
+        );
+    }
+    if let Some(t) = report.tenants.first() {
+        let _ = writeln!(
+            out,
+            "  curl -s -H 'Host: {}' '{base_url}/api/v1/products/search?q=polo'",
+            t.host
         );
     }
     let _ = writeln!(

@@ -1,6 +1,7 @@
 //! What other crates may call (the server's `platform-admin create` and `seed` commands).
 
 use kernel::{ApiError, db::Db};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::{
@@ -45,4 +46,30 @@ pub async fn find_user_by_email(
     let found = repo::users::credentials_by_email(tx.conn(), email.trim()).await?;
     tx.commit().await?;
     Ok(found.map(|c| c.id))
+}
+
+/// Grants `role` (idempotent) inside the caller's tenant transaction: the product service makes an
+/// approved vendor a `vendor` in the same transaction as the approval.
+pub async fn grant_role_in(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    user_id: Uuid,
+    role: &str,
+    granted_by: Option<Uuid>,
+) -> Result<(), ApiError> {
+    repo::roles::grant(conn, tenant_id, user_id, role, granted_by).await?;
+    Ok(())
+}
+
+/// Revokes `role` inside the caller's transaction; when it was held, every session of the user
+/// ends (their tokens carry the old roles), as a revoke through the admin API does.
+pub async fn revoke_role_in(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    role: &str,
+) -> Result<(), ApiError> {
+    if repo::roles::revoke(conn, user_id, role).await? {
+        repo::sessions::revoke_all(conn, user_id, "roles_changed").await?;
+    }
+    Ok(())
 }

@@ -38,6 +38,12 @@ async fn tenant_a_sees_only_a_in_every_table() {
     for t in tenant_tables(&s.db.app).await {
         let mut tx = s.db.app.begin().await.unwrap();
         set_tenant(&mut tx, Some(s.a)).await;
+        // As A's admin: the catalogue's policies show stock history to its vendor and admins only.
+        sqlx::query("select set_config('app.user_id', $1, true)")
+            .bind(s.user_a.to_string())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!("select tenant_id from {t}")))
             .fetch_all(&mut *tx)
             .await

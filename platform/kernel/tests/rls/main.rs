@@ -63,6 +63,20 @@ pub async fn seeded() -> Seeded {
             "insert into user_tokens (token_hash, tenant_id, user_id, purpose, expires_at) values (gen_random_uuid()::text::bytea, $2, $1, 'verify_email', now() + interval '1 day')",
             "insert into user_roles (tenant_id, user_id, role) values ($2, $1, 'vendor')",
             "insert into notifications (id, tenant_id, user_id, template, subject, body) values (gen_random_uuid(), $2, $1, 't', 's', 'b')",
+            // The catalogue's write policies admit the product's vendor or a tenant admin only.
+            "insert into user_roles (tenant_id, user_id, role) values ($2, $1, 'admin')",
+            "select set_config('app.user_id', $1::text, true), $2",
+            "insert into vendors (id, tenant_id, user_id, slug, name, contact_email, status) values (gen_random_uuid(), $2, $1, 'shop', 'Shop', 'v@x.pe', 'approved')",
+            "insert into categories (id, tenant_id, path, slug, name) select g, $2, array[g], 'cat', 'Cat' from gen_random_uuid() g where $1 is not null",
+            "insert into category_translations (tenant_id, category_id, locale, name) select $2, id, 'en', 'Cat' from categories where $1 is not null",
+            "insert into products (id, tenant_id, vendor_id, slug, title, status) select gen_random_uuid(), $2, id, 'p', 'P', 'active' from vendors where user_id = $1",
+            "insert into product_translations (tenant_id, product_id, locale, title) select $2, id, 'en', 'P' from products where $1 is not null",
+            "insert into product_tags (tenant_id, product_id, tag) select $2, id, 'tag' from products where $1 is not null",
+            "insert into product_categories (tenant_id, product_id, category_id) select $2, p.id, c.id from products p, categories c where $1 is not null",
+            "insert into product_variants (id, tenant_id, product_id, sku, price_minor, currency) select gen_random_uuid(), $2, id, 'SKU-1', 100, 'PEN' from products where $1 is not null",
+            "insert into inventory (variant_id, tenant_id, product_id, on_hand) select id, $2, product_id, 5 from product_variants where $1 is not null",
+            "insert into inventory_adjustments (id, tenant_id, product_id, variant_id, delta, reason, on_hand_after, actor_id) select gen_random_uuid(), $2, product_id, variant_id, 5, 'received', 5, $1 from inventory",
+            "insert into product_images (id, tenant_id, product_id, object_key, content_type) select gen_random_uuid(), $2, id, 't/' || $2::text || '/products/x.jpg', 'image/jpeg' from products where $1 is not null",
         ] {
             sqlx::query(sql)
                 .bind(user)
@@ -90,15 +104,21 @@ pub async fn set_tenant(conn: &mut sqlx::PgConnection, tenant: Option<Uuid>) {
         .unwrap();
 }
 
-/// Every table of the public schema that has a `tenant_id` column.
+/// Tables with a `tenant_id` that the runtime role cannot reach at all: only SECURITY DEFINER
+/// functions that add an explicit tenant predicate read and write them (see `catalog.rs`).
+pub const DEFINER_ONLY: &[&str] = &["product_search", "product_search_terms", "product_search_listing"];
+
+/// Every table of the public schema that has a `tenant_id` column and that the runtime role
+/// reaches directly (through forced RLS).
 pub async fn tenant_tables(pool: &PgPool) -> Vec<String> {
     sqlx::query_scalar(
         "select c.relname::text from pg_class c
            join pg_namespace n on n.oid = c.relnamespace
            join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
-          where n.nspname = 'public' and c.relkind in ('r', 'p')
+          where n.nspname = 'public' and c.relkind in ('r', 'p') and c.relname <> all($1)
           order by 1",
     )
+    .bind(DEFINER_ONLY)
     .fetch_all(pool)
     .await
     .unwrap()

@@ -1,0 +1,37 @@
+# Product service (platform/products): vendors, categories, products, variants, inventory.
+problem-vendor_exists-title = Already applied
+problem-vendor_exists-detail = This account already has a vendor application in this marketplace.
+problem-vendor_slug_taken-title = Shop address taken
+problem-vendor_slug_taken-detail = Another vendor of this marketplace uses this slug. Choose another one.
+problem-vendor_transition_invalid-title = Not possible in the vendor's current status
+problem-vendor_transition_invalid-detail = A pending application can be approved or rejected, an approved vendor suspended, and a rejected or suspended one approved again.
+problem-category_slug_taken-title = Category address taken
+problem-category_slug_taken-detail = Another category of this marketplace uses this slug.
+problem-category_too_deep-title = Category tree too deep
+problem-category_too_deep-detail = Categories can be nested at most 32 levels deep.
+problem-category_cycle-title = A category cannot move under itself
+problem-category_cycle-detail = The new parent is the category itself or one of its subcategories.
+problem-category_not_empty-title = The category has products
+problem-category_not_empty-detail = Move or remove its products before deleting the category.
+problem-category_has_children-title = The category has subcategories
+problem-category_has_children-detail = Move or delete its subcategories before deleting the category.
+problem-product_slug_taken-title = Product address taken
+problem-product_slug_taken-detail = Another product of this marketplace uses this slug.
+problem-product_needs_variant-title = The product needs a variant
+problem-product_needs_variant-detail = An active product must keep at least one variant with a price.
+problem-product_published-title = The product was published
+problem-product_published-detail = A product that was ever on sale may be in orders: archive it instead of deleting it.
+problem-sku_taken-title = SKU already in use
+problem-sku_taken-detail = Another variant of this marketplace has this SKU.
+problem-too_many_variants-title = Too many variants
+problem-too_many_variants-detail = A product can have at most 100 variants.
+problem-insufficient_stock-title = Not enough stock
+problem-insufficient_stock-detail = The adjustment would leave less stock than is reserved or below zero. Nothing was changed.
+
+field-currency_unknown = The field "{ $field }" is not an ISO 4217 currency code.
+field-currency_mismatch = The field "{ $field }" must be the marketplace currency, { $expected }.
+field-compare_at_not_above_price = The field "{ $field }" must be higher than the price.
+field-duplicate = The field "{ $field }" appears twice.
+field-default_locale = The field "{ $field }": the marketplace's default language goes in the main fields, not in translations.
+field-not_found = The field "{ $field }" names something that does not exist here.
+field-slug_invalid = The field "{ $field }" must be 1 to { $max } lowercase letters, digits or single hyphens, not starting or ending with a hyphen.

@@ -1,0 +1,37 @@
+# Servicio de productos (platform/products): vendedores, categorías, productos, variantes, inventario.
+problem-vendor_exists-title = Ya postulaste
+problem-vendor_exists-detail = Esta cuenta ya tiene una solicitud de vendedor en este marketplace.
+problem-vendor_slug_taken-title = Dirección de tienda ocupada
+problem-vendor_slug_taken-detail = Otro vendedor de este marketplace usa este slug. Elige otro.
+problem-vendor_transition_invalid-title = No es posible en el estado actual del vendedor
+problem-vendor_transition_invalid-detail = Una solicitud pendiente se aprueba o rechaza, un vendedor aprobado se suspende, y uno rechazado o suspendido se vuelve a aprobar.
+problem-category_slug_taken-title = Dirección de categoría ocupada
+problem-category_slug_taken-detail = Otra categoría de este marketplace usa este slug.
+problem-category_too_deep-title = Árbol de categorías demasiado profundo
+problem-category_too_deep-detail = Las categorías se pueden anidar hasta 32 niveles.
+problem-category_cycle-title = Una categoría no puede moverse debajo de sí misma
+problem-category_cycle-detail = El nuevo padre es la misma categoría o una de sus subcategorías.
+problem-category_not_empty-title = La categoría tiene productos
+problem-category_not_empty-detail = Mueve o quita sus productos antes de eliminar la categoría.
+problem-category_has_children-title = La categoría tiene subcategorías
+problem-category_has_children-detail = Mueve o elimina sus subcategorías antes de eliminar la categoría.
+problem-product_slug_taken-title = Dirección de producto ocupada
+problem-product_slug_taken-detail = Otro producto de este marketplace usa este slug.
+problem-product_needs_variant-title = El producto necesita una variante
+problem-product_needs_variant-detail = Un producto activo debe conservar al menos una variante con precio.
+problem-product_published-title = El producto ya fue publicado
+problem-product_published-detail = Un producto que estuvo a la venta puede figurar en pedidos: archívalo en lugar de eliminarlo.
+problem-sku_taken-title = SKU en uso
+problem-sku_taken-detail = Otra variante de este marketplace tiene este SKU.
+problem-too_many_variants-title = Demasiadas variantes
+problem-too_many_variants-detail = Un producto puede tener como máximo 100 variantes.
+problem-insufficient_stock-title = Stock insuficiente
+problem-insufficient_stock-detail = El ajuste dejaría menos stock que el reservado o por debajo de cero. No se cambió nada.
+
+field-currency_unknown = El campo «{ $field }» no es un código de moneda ISO 4217.
+field-currency_mismatch = El campo «{ $field }» debe ser la moneda del marketplace, { $expected }.
+field-compare_at_not_above_price = El campo «{ $field }» debe ser mayor que el precio.
+field-duplicate = El campo «{ $field }» aparece dos veces.
+field-default_locale = El campo «{ $field }»: el idioma principal del marketplace va en los campos principales, no en las traducciones.
+field-not_found = El campo «{ $field }» indica algo que no existe aquí.
+field-slug_invalid = El campo «{ $field }» debe tener de 1 a { $max } letras minúsculas, dígitos o guiones simples, sin empezar ni terminar en guion.
