@@ -106,7 +106,11 @@ pub async fn set_tenant(conn: &mut sqlx::PgConnection, tenant: Option<Uuid>) {
 
 /// Tables with a `tenant_id` that the runtime role cannot reach at all: only SECURITY DEFINER
 /// functions that add an explicit tenant predicate read and write them (see `catalog.rs`).
-pub const DEFINER_ONLY: &[&str] = &["product_search", "product_search_terms", "product_search_listing"];
+pub const DEFINER_ONLY: &[&str] = &[
+    "product_search",
+    "product_search_terms",
+    "product_search_listing",
+];
 
 /// Every table of the public schema that has a `tenant_id` column and that the runtime role
 /// reaches directly (through forced RLS).
