@@ -486,19 +486,22 @@ begin
     words := array_remove(regexp_split_to_array(lower(q), '[[:space:][:punct:]]+'), '');
     last_key := unaccent(coalesce(words[cardinality(words)], ''));
     if last_key = '' then
-      raise exception 'autocomplete needs a word' using errcode = '22023';
+      -- Only punctuation: nothing to complete, an empty answer.
+      terms := '{}';
+      scores := '{}';
+    else
+      prefix := replace(replace(replace(last_key, '\', '\\'), '%', '\%'), '_', '\_') || '%';
+      select coalesce(array_agg(x.term order by x.score desc, x.products desc, x.term), '{}'),
+             coalesce(array_agg(x.score order by x.score desc, x.products desc, x.term), '{}')
+        into terms, scores
+        from (select st.term, st.products,
+                     case when st.key like prefix then 1 else similarity(st.key, last_key) end::real as score
+                from product_search_terms st
+               where st.tenant_id = t
+                 and (st.key like prefix or (length(last_key) >= 3 and st.key % last_key))
+               order by 3 desc, st.products desc, st.term
+               limit 5) x;
     end if;
-    prefix := replace(replace(replace(last_key, '\', '\\'), '%', '\%'), '_', '\_') || '%';
-    select coalesce(array_agg(x.term order by x.score desc, x.products desc, x.term), '{}'),
-           coalesce(array_agg(x.score order by x.score desc, x.products desc, x.term), '{}')
-      into terms, scores
-      from (select st.term, st.products,
-                   case when st.key like prefix then 1 else similarity(st.key, last_key) end::real as score
-              from product_search_terms st
-             where st.tenant_id = t
-               and (st.key like prefix or (length(last_key) >= 3 and st.key % last_key))
-             order by 3 desc, st.products desc, st.term
-             limit 5) x;
     if cardinality(terms) > 0 then
       select string_agg(quote_literal(w) || ':AB', ' | ') into alternatives from unnest(terms) w;
       tsq := to_tsquery(app_search_config(tenant_locale), alternatives);

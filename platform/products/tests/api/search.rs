@@ -603,6 +603,12 @@ async fn autocomplete_completes_and_tolerates_typos() {
     );
     let res = ac("zzzzz").await;
     assert_eq!(res, json!({"terms": [], "items": []}));
+    let res = ac("%21%C2%BF%3F").await;
+    assert_eq!(
+        res,
+        json!({"terms": [], "items": []}),
+        "only punctuation: nothing to complete"
+    );
     let res = get(
         &app,
         &m.t,
