@@ -9,6 +9,8 @@ pub mod error;
 pub mod extract;
 pub mod http;
 pub mod i18n;
+pub mod idempotency;
+pub mod outbox;
 pub mod pagination;
 pub mod rbac;
 pub mod request;

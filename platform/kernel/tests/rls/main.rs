@@ -77,6 +77,8 @@ pub async fn seeded() -> Seeded {
             "insert into inventory (variant_id, tenant_id, product_id, on_hand) select id, $2, product_id, 5 from product_variants where $1 is not null",
             "insert into inventory_adjustments (id, tenant_id, product_id, variant_id, delta, reason, on_hand_after, actor_id) select gen_random_uuid(), $2, product_id, variant_id, 5, 'received', 5, $1 from inventory",
             "insert into product_images (id, tenant_id, product_id, object_key, content_type) select gen_random_uuid(), $2, id, 't/' || $2::text || '/products/x.jpg', 'image/jpeg' from products where $1 is not null",
+            "insert into outbox (id, tenant_id, topic, aggregate_id, payload) values (gen_random_uuid(), $2, 'user.registered', $1, '{}')",
+            "insert into idempotency_keys (tenant_id, scope, key, request_hash, response_status, response_body, expires_at) values ($2, 'user:' || $1::text, 'key-1', sha256('r'::bytea), 201, '{}'::bytea, now() + interval '1 day')",
         ] {
             sqlx::query(sql)
                 .bind(user)

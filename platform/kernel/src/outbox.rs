@@ -1,0 +1,542 @@
+//! The transactional outbox: events written in the transaction of the change they describe, and
+//! a worker that delivers them later, at least once.
+//!
+//! ```ignore
+//! let mut tx = db.begin_for(&ctx).await?;
+//! let order = repo::orders::insert(tx.conn(), &new).await?;
+//! outbox::emit(tx.conn(), ctx.tenant.id, &Event::new("order.placed", order.id, json!({ … }))).await?;
+//! tx.commit().await?;                  // rolled back: no order and no event
+//! ```
+//!
+//! The [`Worker`] (run by the notification service) LISTENs on [`CHANNEL`]; an insert into
+//! `outbox` NOTIFYs it at commit, so it wakes when there is work and never busy-polls. It claims
+//! batches with `FOR UPDATE SKIP LOCKED` under a lease, hands each event to a [`Handler`],
+//! completes it or schedules a retry with exponential backoff and jitter, and after
+//! `max_attempts` leaves it `dead`, visible to [`list_dead`] until an operator [`retry`]s it. A
+//! worker that dies mid-batch loses its lease and the events are claimed again.
+//!
+//! Seeing every tenant: `outbox` has forced RLS like every tenant table. The worker works in the
+//! platform scope ([`Db::begin_platform`]) through SECURITY DEFINER functions
+//! (`outbox_claim`, …, migration 0007) that run as the owner, and a policy that admits the owner,
+//! and only the owner, to every tenant's rows in the platform scope. The runtime role itself
+//! never sees another tenant's events, whatever its scope.
+
+use std::{panic::AssertUnwindSafe, sync::Arc, time::Duration};
+
+use futures::{FutureExt, StreamExt};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::{PgConnection, postgres::PgListener};
+use time::OffsetDateTime;
+use tokio::{sync::Notify, task::JoinHandle, time::Instant};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{db::Db, error::ApiError};
+
+/// The NOTIFY channel of new (and revived) events.
+pub const CHANNEL: &str = "gamarriando_outbox";
+
+/// Something that happened, for others to react to. `topic` is `aggregate.event`, lowercase
+/// (`order.placed`, `user.registered`); the payload is what a handler needs without reading the
+/// owner's tables.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    pub topic: String,
+    pub aggregate_id: Uuid,
+    pub payload: Value,
+}
+
+impl Event {
+    pub fn new(topic: impl Into<String>, aggregate_id: Uuid, payload: Value) -> Self {
+        Self {
+            topic: topic.into(),
+            aggregate_id,
+            payload,
+        }
+    }
+}
+
+/// Writes `event` in the caller's transaction (which must be scoped to `tenant`: RLS refuses any
+/// other). It is delivered only if that transaction commits. Returns the event id (UUID v7).
+pub async fn emit(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    event: &Event,
+) -> Result<Uuid, sqlx::Error> {
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "insert into outbox (id, tenant_id, topic, aggregate_id, payload) values ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(tenant)
+    .bind(&event.topic)
+    .bind(event.aggregate_id)
+    .bind(&event.payload)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// An event claimed by a worker, as its handler sees it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Claimed {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub topic: String,
+    pub aggregate_id: Uuid,
+    pub payload: Value,
+    /// Which attempt this delivery is, from 1. Attempts whose worker died count too.
+    #[sqlx(rename = "attempts")]
+    pub attempt: i32,
+}
+
+/// Why a handler could not deliver an event.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// Worth trying again later (a provider timed out, answered 5xx or 429).
+    #[error("{0:#}")]
+    Retryable(anyhow::Error),
+    /// Trying again cannot help (the recipient no longer exists, the payload is invalid): the
+    /// event goes straight to `dead`.
+    #[error("{0:#}")]
+    Permanent(anyhow::Error),
+}
+
+impl HandlerError {
+    pub fn retryable(err: impl Into<anyhow::Error>) -> Self {
+        HandlerError::Retryable(err.into())
+    }
+
+    pub fn permanent(err: impl Into<anyhow::Error>) -> Self {
+        HandlerError::Permanent(err.into())
+    }
+}
+
+/// Delivers one event. Called outside any transaction (a handler opens its own, in the event's
+/// tenant, with [`Db::begin_scoped`]). Delivery is at least once: a handler must tolerate seeing
+/// an event again (after a crash, or a lease that expired while it was still working), for
+/// example by keying what it writes on the event id.
+#[async_trait::async_trait]
+pub trait Handler: Send + Sync + 'static {
+    async fn handle(&self, event: &Claimed) -> Result<(), HandlerError>;
+}
+
+/// How a [`Worker`] claims, retries and waits.
+#[derive(Clone, Debug)]
+pub struct WorkerConfig {
+    /// Events claimed per round trip.
+    pub batch: u32,
+    /// Events of a batch handled at once.
+    pub concurrency: usize,
+    /// How long a claim is exclusive. Past it, the event is claimed again: keep it well above
+    /// `handler_timeout × batch / concurrency`.
+    pub lease: Duration,
+    /// A handler still running after this counts as a retryable failure.
+    pub handler_timeout: Duration,
+    /// The safety net: with no NOTIFY and nothing scheduled, look again this often.
+    pub poll_interval: Duration,
+    /// Delay before the second attempt; doubled for each further one, up to `backoff_cap`.
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+    /// Attempts before an event is left `dead`.
+    pub max_attempts: u32,
+    /// Delivered events are deleted this long after delivery (`None`: kept).
+    pub retain_done: Option<Duration>,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            batch: 32,
+            concurrency: 8,
+            lease: Duration::from_secs(5 * 60),
+            handler_timeout: Duration::from_secs(30),
+            poll_interval: Duration::from_secs(5),
+            backoff_base: Duration::from_secs(1),
+            backoff_cap: Duration::from_secs(60 * 60),
+            max_attempts: 10,
+            retain_done: Some(Duration::from_secs(7 * 24 * 60 * 60)),
+        }
+    }
+}
+
+impl WorkerConfig {
+    /// The wait after failed attempt number `attempt` (from 1): `base × 2^(attempt-1)`, capped,
+    /// with equal jitter (a random point in its upper half), so retries of many events spread out
+    /// and a retry never comes sooner than half the step.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let step = self
+            .backoff_base
+            .saturating_mul(1 << attempt.saturating_sub(1).min(30))
+            .min(self.backoff_cap);
+        let half = step / 2;
+        micros(half + half.mul_f64(rand::random::<f64>()))
+    }
+}
+
+/// `d` to whole microseconds: PostgreSQL's `interval` refuses finer ones.
+fn micros(d: Duration) -> Duration {
+    Duration::from_micros(u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+}
+
+/// Pause after a database error before trying again.
+const ERROR_PAUSE: Duration = Duration::from_secs(1);
+/// The shortest sleep when an event is due (or about to be): no spinning on a row another worker
+/// is claiming at this very moment.
+const MIN_PAUSE: Duration = Duration::from_millis(20);
+/// How often the worker deletes old delivered events.
+const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
+const PURGE_BATCH: i32 = 10_000;
+
+/// Claims and delivers events of every tenant. Any number of workers may run at once, in one
+/// process or many; they never claim the same event.
+#[derive(Clone)]
+pub struct Worker {
+    db: Db,
+    handler: Arc<dyn Handler>,
+    config: WorkerConfig,
+}
+
+impl Worker {
+    pub fn new(db: Db, handler: Arc<dyn Handler>) -> Self {
+        Self {
+            db,
+            handler,
+            config: WorkerConfig::default(),
+        }
+    }
+
+    pub fn with_config(mut self, config: WorkerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    pub fn config(&self) -> &WorkerConfig {
+        &self.config
+    }
+
+    /// Runs until `shutdown` completes: delivers what is due, then sleeps until a NOTIFY, the
+    /// next scheduled retry or lease expiry, or `poll_interval`, whichever comes first. On
+    /// shutdown it finishes the batch in hand (each handler bounded by `handler_timeout`) and
+    /// returns. `listener` is a fresh [`PgListener`] (`PgListener::connect(url)`); the worker
+    /// subscribes it to [`CHANNEL`]. Database errors are logged and retried; only a failure to
+    /// subscribe is returned.
+    pub async fn run(
+        self,
+        mut listener: PgListener,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> Result<(), sqlx::Error> {
+        // Subscribe before the first look, so nothing committed in between is missed.
+        listener.listen(CHANNEL).await?;
+        let wake = Arc::new(Notify::new());
+        let _listening = AbortOnDrop(tokio::spawn(forward_notifications(listener, wake.clone())));
+        tokio::pin!(shutdown);
+        let mut last_purge: Option<Instant> = None;
+        loop {
+            let mut pause = self.config.poll_interval;
+            loop {
+                match self.run_once().await {
+                    Ok(n) if n >= self.config.batch as usize && n > 0 => {
+                        // A full batch: more may be due. Stop between batches on shutdown.
+                        if shutdown.as_mut().now_or_never().is_some() {
+                            return Ok(());
+                        }
+                    }
+                    Ok(_) => {
+                        match self.next_due().await {
+                            Ok(Some(due)) => pause = pause.min(due.max(MIN_PAUSE)),
+                            Ok(None) => {}
+                            Err(e) => {
+                                tracing::warn!(error = %e, "outbox: reading the next due time failed");
+                                pause = pause.min(ERROR_PAUSE);
+                            }
+                        }
+                        break;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "outbox: claiming failed");
+                        pause = pause.min(ERROR_PAUSE);
+                        break;
+                    }
+                }
+            }
+            if let Some(retain) = self.config.retain_done
+                && last_purge.is_none_or(|t| t.elapsed() >= PURGE_EVERY)
+            {
+                last_purge = Some(Instant::now());
+                if let Err(e) = self.purge(retain).await {
+                    tracing::warn!(error = %e, "outbox: purging delivered events failed");
+                }
+            }
+            tokio::select! {
+                _ = shutdown.as_mut() => return Ok(()),
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+
+    /// Claims one batch and delivers it. Returns how many events were claimed.
+    pub async fn run_once(&self) -> Result<usize, ApiError> {
+        let claimed = self.claim().await?;
+        let n = claimed.len();
+        futures::stream::iter(claimed)
+            .for_each_concurrent(self.config.concurrency.max(1), |event| self.deliver(event))
+            .await;
+        Ok(n)
+    }
+
+    /// Delivers until nothing is due now (retries scheduled later are left for later); for a
+    /// scheduled job with no long-running worker. Returns how many events were claimed.
+    pub async fn drain(&self) -> Result<usize, ApiError> {
+        let mut total = 0;
+        loop {
+            let n = self.run_once().await?;
+            total += n;
+            if n == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
+    async fn claim(&self) -> Result<Vec<Claimed>, ApiError> {
+        let mut tx = self.db.begin_platform().await?;
+        let rows = sqlx::query_as::<_, Claimed>(
+            "select id, tenant_id, topic, aggregate_id, payload, attempts from outbox_claim($1, $2)",
+        )
+        .bind(i32::try_from(self.config.batch).unwrap_or(i32::MAX))
+        .bind(micros(self.config.lease))
+        .fetch_all(tx.conn())
+        .await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    /// How long until the next event is due (a scheduled retry or an expired lease).
+    async fn next_due(&self) -> Result<Option<Duration>, ApiError> {
+        let mut tx = self.db.begin_platform().await?;
+        let secs: Option<f64> = sqlx::query_scalar("select outbox_next_due()")
+            .fetch_one(tx.conn())
+            .await?;
+        tx.commit().await?;
+        Ok(secs.map(|s| Duration::try_from_secs_f64(s).unwrap_or(Duration::ZERO)))
+    }
+
+    async fn purge(&self, retain: Duration) -> Result<(), ApiError> {
+        let mut tx = self.db.begin_platform().await?;
+        let n = purge(tx.conn(), retain, PURGE_BATCH).await?;
+        tx.commit().await?;
+        if n > 0 {
+            tracing::info!(deleted = n, "outbox: purged delivered events");
+        }
+        Ok(())
+    }
+
+    async fn deliver(&self, event: Claimed) {
+        let cfg = &self.config;
+        let attempt = u32::try_from(event.attempt).unwrap_or(0);
+        let outcome = if attempt > cfg.max_attempts {
+            // Only reachable when leases expired: earlier workers died or hung on this event.
+            Err(HandlerError::Permanent(anyhow::anyhow!(
+                "gave up after {} attempts; the last ones never finished (lease expired)",
+                cfg.max_attempts
+            )))
+        } else {
+            let handling = AssertUnwindSafe(self.handler.handle(&event)).catch_unwind();
+            match tokio::time::timeout(cfg.handler_timeout, handling).await {
+                Ok(Ok(result)) => result,
+                Ok(Err(panic)) => Err(HandlerError::Retryable(anyhow::anyhow!(
+                    "handler panicked: {}",
+                    panic_message(panic.as_ref())
+                ))),
+                Err(_) => Err(HandlerError::Retryable(anyhow::anyhow!(
+                    "handler timed out after {:?}",
+                    cfg.handler_timeout
+                ))),
+            }
+        };
+        let recorded = match outcome {
+            Ok(()) => self.record(&event, None).await,
+            Err(err) => {
+                let retry_in = match err {
+                    HandlerError::Retryable(_) if attempt < cfg.max_attempts => {
+                        Some(cfg.backoff(attempt))
+                    }
+                    _ => None,
+                };
+                match retry_in {
+                    Some(wait) => tracing::warn!(event = %event.id, topic = %event.topic,
+                        tenant = %event.tenant_id, attempt, retry_in = ?wait, error = %err,
+                        "outbox: delivery failed, will retry"),
+                    None => tracing::error!(event = %event.id, topic = %event.topic,
+                        tenant = %event.tenant_id, attempt, error = %err,
+                        "outbox: delivery failed for good, event is dead"),
+                }
+                self.record(&event, Some((err.to_string(), retry_in))).await
+            }
+        };
+        match recorded {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(event = %event.id,
+                "outbox: the lease expired before the outcome was recorded; another worker owns the event"),
+            Err(e) => tracing::error!(event = %event.id, error = %e,
+                "outbox: recording the outcome failed; the event will be delivered again after its lease"),
+        }
+    }
+
+    /// Completes (`failure` = None) or fails the claim. False when the claim is no longer ours.
+    async fn record(
+        &self,
+        event: &Claimed,
+        failure: Option<(String, Option<Duration>)>,
+    ) -> Result<bool, ApiError> {
+        let mut tx = self.db.begin_platform().await?;
+        let ours: bool = match failure {
+            None => {
+                sqlx::query_scalar("select outbox_complete($1, $2)")
+                    .bind(event.id)
+                    .bind(event.attempt)
+                    .fetch_one(tx.conn())
+                    .await?
+            }
+            Some((error, retry_in)) => {
+                sqlx::query_scalar("select outbox_fail($1, $2, $3, $4)")
+                    .bind(event.id)
+                    .bind(event.attempt)
+                    .bind(error)
+                    .bind(retry_in.map(micros))
+                    .fetch_one(tx.conn())
+                    .await?
+            }
+        };
+        tx.commit().await?;
+        Ok(ours)
+    }
+}
+
+/// Turns NOTIFYs into wake-ups. A lost connection is re-established by the listener; whatever
+/// was notified meanwhile is unknown, so it wakes the worker to look.
+async fn forward_notifications(mut listener: PgListener, wake: Arc<Notify>) {
+    loop {
+        match listener.try_recv().await {
+            Ok(_) => wake.notify_one(),
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox: LISTEN connection failed, reconnecting");
+                wake.notify_one();
+                tokio::time::sleep(ERROR_PAUSE).await;
+            }
+        }
+    }
+}
+
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
+}
+
+/// A dead event, for operators.
+#[derive(Clone, Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct DeadEvent {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub topic: String,
+    pub aggregate_id: Uuid,
+    pub payload: Value,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub processed_at: Option<OffsetDateTime>,
+}
+
+/// Dead events visible in the transaction's scope (a marketplace: its own; the platform scope:
+/// every tenant's, or `tenant`'s), oldest first, after the cursor `after`. At most 1000.
+pub async fn list_dead(
+    conn: &mut PgConnection,
+    tenant: Option<Uuid>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<DeadEvent>, sqlx::Error> {
+    sqlx::query_as(
+        "select id, tenant_id, topic, aggregate_id, payload, attempts, last_error, created_at, processed_at
+           from outbox_dead($1, $2, $3)",
+    )
+    .bind(tenant)
+    .bind(after)
+    .bind(i32::try_from(limit.clamp(0, 1000)).unwrap_or(1000))
+    .fetch_all(conn)
+    .await
+}
+
+/// Sends a dead event back to pending with a fresh set of attempts and wakes the workers (at
+/// commit). False when no dead event with this id is visible in the transaction's scope.
+pub async fn retry(conn: &mut PgConnection, id: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("select outbox_retry($1)")
+        .bind(id)
+        .fetch_one(conn)
+        .await
+}
+
+/// Deletes up to `limit` events delivered more than `older_than` ago (in the transaction's
+/// scope). Returns how many.
+pub async fn purge(
+    conn: &mut PgConnection,
+    older_than: Duration,
+    limit: i32,
+) -> Result<u64, sqlx::Error> {
+    let n: i32 = sqlx::query_scalar("select outbox_purge($1, $2)")
+        .bind(micros(older_than))
+        .bind(limit)
+        .fetch_one(conn)
+        .await?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_caps() {
+        let cfg = WorkerConfig {
+            backoff_base: Duration::from_millis(100),
+            backoff_cap: Duration::from_secs(1),
+            ..WorkerConfig::default()
+        };
+        for _ in 0..100 {
+            for (attempt, step_ms) in [
+                (1, 100),
+                (2, 200),
+                (3, 400),
+                (4, 800),
+                (5, 1000),
+                (40, 1000),
+            ] {
+                let d = cfg.backoff(attempt);
+                let step = Duration::from_millis(step_ms);
+                assert!(d >= step / 2 && d <= step, "attempt {attempt}: {d:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn panic_messages_are_read() {
+        let p = std::panic::catch_unwind(|| panic!("boom {}", 1)).unwrap_err();
+        assert_eq!(panic_message(p.as_ref()), "boom 1");
+        let p = std::panic::catch_unwind(|| panic!("static")).unwrap_err();
+        assert_eq!(panic_message(p.as_ref()), "static");
+    }
+}
