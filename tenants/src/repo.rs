@@ -17,6 +17,8 @@ pub struct TenantRow {
     pub name: String,
     pub default_locale: String,
     pub currency: String,
+    pub tax_rate_bps: i32,
+    pub tax_inclusive: bool,
     pub status: TenantStatus,
     pub suspended_reason: Option<String>,
     pub created_at: OffsetDateTime,
@@ -37,7 +39,7 @@ impl From<TenantRow> for Tenant {
     }
 }
 
-const COLUMNS: &str = "id, kind, slug, name, default_locale, currency, status, suspended_reason, created_at, updated_at";
+const COLUMNS: &str = "id, kind, slug, name, default_locale, currency, tax_rate_bps, tax_inclusive, status, suspended_reason, created_at, updated_at";
 
 /// Any registry row, the platform's included (the resolver's lookup of the platform host).
 pub async fn row_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<TenantRow>> {
@@ -139,26 +141,37 @@ pub async fn list(conn: &mut PgConnection, f: ListFilter<'_>) -> sqlx::Result<Ve
     .await
 }
 
-/// Changes the given fields of a marketplace; `None` keeps a field. The slug is not updatable.
+/// Fields of a marketplace to change; `None` keeps a field. The slug is not updatable.
+#[derive(Debug, Default)]
+pub struct Changes<'a> {
+    pub name: Option<&'a str>,
+    pub default_locale: Option<Locale>,
+    pub currency: Option<&'a str>,
+    pub tax_rate_bps: Option<i32>,
+    pub tax_inclusive: Option<bool>,
+}
+
 pub async fn update(
     conn: &mut PgConnection,
     id: Uuid,
-    name: Option<&str>,
-    default_locale: Option<Locale>,
-    currency: Option<&str>,
+    c: &Changes<'_>,
 ) -> sqlx::Result<Option<TenantRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "update tenants
             set name = coalesce($2, name),
                 default_locale = coalesce($3, default_locale),
-                currency = coalesce($4::char(3), currency)
+                currency = coalesce($4::char(3), currency),
+                tax_rate_bps = coalesce($5, tax_rate_bps),
+                tax_inclusive = coalesce($6, tax_inclusive)
           where id = $1 and kind = 'marketplace'
           returning {COLUMNS}"
     )))
     .bind(id)
-    .bind(name)
-    .bind(default_locale.map(Locale::as_str))
-    .bind(currency)
+    .bind(c.name)
+    .bind(c.default_locale.map(Locale::as_str))
+    .bind(c.currency)
+    .bind(c.tax_rate_bps)
+    .bind(c.tax_inclusive)
     .fetch_optional(conn)
     .await
 }

@@ -43,6 +43,10 @@ pub struct Config {
     pub public_url_template: String,
     /// Object storage (product images, vendor logos): S3 when `s3` is set, else files on disk.
     pub storage: StorageConfig,
+    /// How long an order waits for payment before it is cancelled and its stock released.
+    pub order_payment_timeout: Duration,
+    /// How often `serve` looks for unpaid orders past their deadline.
+    pub order_expiry_interval: Duration,
 }
 
 /// Where uploaded files live and how they are reached.
@@ -193,6 +197,8 @@ impl Config {
             public_url_template: var("PUBLIC_URL_TEMPLATE")
                 .unwrap_or_else(|| "http://{host}:8080".into()),
             storage,
+            order_payment_timeout: secs("ORDER_PAYMENT_TIMEOUT_SECS", 30 * 60)?,
+            order_expiry_interval: secs("ORDER_EXPIRY_INTERVAL_SECS", 30)?,
         })
     }
 

@@ -64,6 +64,14 @@ pub enum ApiError {
         status: StatusCode,
         code: &'static str,
     },
+    /// Like `Rejected`, naming what caused it (the out-of-stock lines of a checkout) as the
+    /// problem's `errors`.
+    #[error("rejected: {code} {errors:?}")]
+    RejectedWith {
+        status: StatusCode,
+        code: &'static str,
+        errors: Vec<FieldError>,
+    },
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
     #[error("payload too large")]
@@ -106,7 +114,9 @@ impl ApiError {
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::TenantNotFound => (StatusCode::NOT_FOUND, "tenant_not_found"),
             ApiError::TenantSuspended => (StatusCode::FORBIDDEN, "tenant_suspended"),
-            ApiError::Rejected { status, code } => (*status, code),
+            ApiError::Rejected { status, code } | ApiError::RejectedWith { status, code, .. } => {
+                (*status, code)
+            }
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
@@ -118,7 +128,7 @@ impl ApiError {
     pub fn to_problem(&self, locale: Locale, request_id: Option<&str>) -> Problem {
         let (status, code) = self.code();
         let errors = match self {
-            ApiError::Validation(fields) => fields
+            ApiError::Validation(fields) | ApiError::RejectedWith { errors: fields, .. } => fields
                 .iter()
                 .map(|f| {
                     let mut args: Vec<(&str, String)> = f.args.clone();

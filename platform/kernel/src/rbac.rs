@@ -79,6 +79,17 @@ impl Rbac {
     }
 }
 
+impl RequestCtx {
+    /// Whether the caller holds permission `P` in this tenant (for a handler whose answer
+    /// depends on it, where [`Can`] would refuse the request).
+    pub fn may<P: Permission>(&self) -> bool {
+        self.auth_error.is_none()
+            && self
+                .rbac
+                .allows(self.roles(), &self.tenant.rbac_domain(), P::OBJ, P::ACT)
+    }
+}
+
 /// Extractor proving the caller holds permission `P` in this tenant. Guests who lack it get 401
 /// (sign in first); signed-in callers who lack it get 403.
 pub struct Can<P: Permission>(PhantomData<P>);

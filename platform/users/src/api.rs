@@ -4,6 +4,7 @@ use kernel::{ApiError, db::Db};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+pub use crate::domain::PostalAddress;
 use crate::{
     accounts::{self, NewAccount},
     repo,
@@ -72,4 +73,17 @@ pub async fn revoke_role_in(
         repo::sessions::revoke_all(conn, user_id, "roles_changed").await?;
     }
     Ok(())
+}
+
+/// A saved address of `user`, as a postal address to copy (the order service snapshots it as
+/// the shipping address), inside the caller's transaction. `None` when it is not theirs.
+pub async fn saved_address(
+    conn: &mut PgConnection,
+    user: Uuid,
+    id: Uuid,
+) -> Result<Option<PostalAddress>, ApiError> {
+    Ok(repo::addresses::get(conn, user, id, false)
+        .await?
+        .as_ref()
+        .map(PostalAddress::from))
 }

@@ -109,6 +109,11 @@ pub struct TenantPatch {
     pub default_locale: Option<Locale>,
     #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
+    /// Tax on goods and shipping, in basis points (1800 = 18 %), 0 to 10000.
+    #[schema(minimum = 0, maximum = 10000, example = 1800)]
+    pub tax_rate_bps: Option<i32>,
+    /// Whether catalogue prices already include the tax.
+    pub tax_inclusive: Option<bool>,
 }
 
 /// Why a marketplace is being suspended (kept for staff; never shown to its visitors).
@@ -130,6 +135,10 @@ pub struct TenantView {
     pub default_locale: Locale,
     #[schema(example = "PEN")]
     pub currency: String,
+    /// Tax on goods and shipping, in basis points (1800 = 18 %).
+    pub tax_rate_bps: i32,
+    /// Whether catalogue prices already include the tax.
+    pub tax_inclusive: bool,
     pub status: TenantStatus,
     /// Set while suspended, when a reason was given.
     pub suspended_reason: Option<String>,
@@ -149,6 +158,8 @@ impl From<repo::TenantRow> for TenantView {
             slug: r.slug,
             name: r.name,
             currency: r.currency,
+            tax_rate_bps: r.tax_rate_bps,
+            tax_inclusive: r.tax_inclusive,
             status: r.status,
             suspended_reason: r.suspended_reason,
             created_at: r.created_at,
@@ -357,19 +368,30 @@ pub async fn update_tenant(
         .map_err(|code| errors.push(FieldError::new("currency", code)))
         .ok()
         .flatten();
+    if patch
+        .tax_rate_bps
+        .is_some_and(|r| !(0..=10_000).contains(&r))
+    {
+        errors.push(
+            FieldError::new("tax_rate_bps", "out_of_range")
+                .with("min", 0)
+                .with("max", 10_000),
+        );
+    }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
     let mut tx = state.db.begin_for(&ctx).await?;
-    let row = repo::update(
-        tx.conn(),
-        id,
-        name.as_ref().map(TenantName::as_str),
-        patch.default_locale,
-        currency.as_ref().map(Currency::as_str),
-    )
-    .await?
-    .ok_or(ApiError::NotFound)?;
+    let changes = repo::Changes {
+        name: name.as_ref().map(TenantName::as_str),
+        default_locale: patch.default_locale,
+        currency: currency.as_ref().map(Currency::as_str),
+        tax_rate_bps: patch.tax_rate_bps,
+        tax_inclusive: patch.tax_inclusive,
+    };
+    let row = repo::update(tx.conn(), id, &changes)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let domains = repo::domain_names(tx.conn(), id).await?;
     tx.commit().await?;
     // The resolved tenant (name, locale, currency) is cached per host.

@@ -223,12 +223,14 @@ async fn update_changes_name_locale_and_currency_but_never_the_slug() {
         .patch(&format!("{BASE}/{id}"))
         .host(PLATFORM)
         .bearer(&staff)
-        .json(&json!({ "currency": "PEN" }))
+        .json(&json!({ "currency": "PEN", "tax_rate_bps": 1800, "tax_inclusive": false }))
         .send()
         .await
         .expect(200);
     assert_eq!(res.body["name"], "Gamarra Perú");
     assert_eq!(res.body["currency"], "PEN");
+    assert_eq!(res.body["tax_rate_bps"], 1800);
+    assert_eq!(res.body["tax_inclusive"], false);
 
     let res = app
         .patch(&format!("{BASE}/{id}"))

@@ -269,6 +269,14 @@ async fn invalid_patches_change_nothing() {
             codes(&[("default_locale", "invalid_choice")]),
         ),
         (
+            json!({ "tax_rate_bps": 10_001 }),
+            codes(&[("tax_rate_bps", "out_of_range")]),
+        ),
+        (
+            json!({ "tax_rate_bps": -1 }),
+            codes(&[("tax_rate_bps", "out_of_range")]),
+        ),
+        (
             json!({ "status": "suspended" }),
             codes(&[("status", "unknown_field")]),
         ),

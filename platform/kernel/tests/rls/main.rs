@@ -79,6 +79,16 @@ pub async fn seeded() -> Seeded {
             "insert into product_images (id, tenant_id, product_id, object_key, content_type) select gen_random_uuid(), $2, id, 't/' || $2::text || '/products/x.jpg', 'image/jpeg' from products where $1 is not null",
             "insert into outbox (id, tenant_id, topic, aggregate_id, payload) values (gen_random_uuid(), $2, 'user.registered', $1, '{}')",
             "insert into idempotency_keys (tenant_id, scope, key, request_hash, response_status, response_body, expires_at) values ($2, 'user:' || $1::text, 'key-1', sha256('r'::bytea), 201, '{}'::bytea, now() + interval '1 day')",
+            // An order of the user (customer, vendor and admin at once) with every part.
+            "insert into carts (id, tenant_id, customer_id) values (gen_random_uuid(), $2, $1)",
+            "insert into cart_items (tenant_id, cart_id, variant_id, quantity) select $2, c.id, v.id, 1 from carts c, product_variants v where c.customer_id = $1",
+            "insert into orders (id, tenant_id, number, customer_id, status, currency, subtotal_minor, shipping_minor, tax_minor, total_minor, tax_rate_bps, tax_inclusive, item_count, locale, expires_at) select gen_random_uuid(), $2, 'AAAA-AAAA-AAAA', $1, 'pending_payment', 'PEN', 100, 0, 0, 100, 0, true, 1, 'es', now() + interval '1 hour'",
+            "insert into vendor_orders (id, tenant_id, order_id, vendor_id, customer_id, number, status, subtotal_minor, shipping_minor, tax_minor, total_minor) select gen_random_uuid(), $2, o.id, v.id, $1, o.number, 'pending_payment', 100, 0, 0, 100 from orders o, vendors v where o.customer_id = $1",
+            "insert into order_items (id, tenant_id, order_id, vendor_order_id, vendor_id, customer_id, product_id, variant_id, sku, title, unit_price_minor, quantity, total_minor) select gen_random_uuid(), $2, vo.order_id, vo.id, vo.vendor_id, $1, pv.product_id, pv.id, 'SKU-1', 'P', 100, 1, 100 from vendor_orders vo, product_variants pv where vo.customer_id = $1",
+            "insert into shipping_addresses (order_id, tenant_id, customer_id, recipient, line1, city, country) select id, $2, $1, 'r', 'l', 'c', 'PE' from orders where customer_id = $1",
+            "insert into order_status_history (id, tenant_id, order_id, customer_id, to_status, actor_role) select gen_random_uuid(), $2, id, $1, 'pending_payment', 'customer' from orders where customer_id = $1",
+            "insert into order_tracking (id, tenant_id, order_id, vendor_order_id, vendor_id, customer_id, carrier, tracking_number) select gen_random_uuid(), $2, order_id, id, vendor_id, $1, 'c', 'n' from vendor_orders where customer_id = $1",
+            "insert into order_tracking_events (id, tenant_id, tracking_id, vendor_id, customer_id, status, occurred_at) select gen_random_uuid(), $2, id, vendor_id, $1, 'in_transit', now() from order_tracking where customer_id = $1",
         ] {
             sqlx::query(sql)
                 .bind(user)

@@ -4,11 +4,13 @@
 mod country;
 mod email;
 mod password;
+mod postal;
 mod role;
 
 pub use country::Country;
 pub use email::Email;
 pub use password::Password;
+pub use postal::PostalAddress;
 pub use role::GrantableRole;
 
 /// Limits shared by the request types and the schema (they mirror the table checks).

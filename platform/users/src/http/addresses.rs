@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::nullable;
 use crate::{
-    domain::Country,
+    domain::PostalAddress,
     permissions as perm,
     repo::addresses::{self as repo, AddressRow},
 };
@@ -125,24 +125,12 @@ fn clean(v: Option<String>) -> Option<String> {
 /// Checks a complete address (after a patch is applied) against the table's limits.
 fn validate(a: &mut AddressRow) -> Result<(), ApiError> {
     let mut v = Validator::new();
-    v.opt_text("label", a.label.as_deref(), 50)
-        .text("recipient", &a.recipient, 1, 100)
-        .opt_text("phone", a.phone.as_deref(), 32)
-        .text("line1", &a.line1, 1, 200)
-        .opt_text("line2", a.line2.as_deref(), 200)
-        .text("city", &a.city, 1, 100)
-        .opt_text("region", a.region.as_deref(), 100)
-        .opt_text("postal_code", a.postal_code.as_deref(), 20);
-    match Country::parse("country", &a.country) {
-        Ok(c) => a.country = c.as_str().to_string(),
-        Err(e) => {
-            v.push(e);
-        }
-    }
+    v.opt_text("label", a.label.as_deref(), 50);
+    let mut postal = PostalAddress::from(&*a);
+    postal.check(&mut v, "");
     v.finish()?;
-    a.recipient = a.recipient.trim().to_string();
-    a.line1 = a.line1.trim().to_string();
-    a.city = a.city.trim().to_string();
+    (a.recipient, a.line1, a.city, a.country) =
+        (postal.recipient, postal.line1, postal.city, postal.country);
     Ok(())
 }
 

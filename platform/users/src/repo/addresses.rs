@@ -19,6 +19,21 @@ pub struct AddressRow {
     pub updated_at: OffsetDateTime,
 }
 
+impl From<&AddressRow> for crate::domain::PostalAddress {
+    fn from(r: &AddressRow) -> Self {
+        Self {
+            recipient: r.recipient.clone(),
+            phone: r.phone.clone(),
+            line1: r.line1.clone(),
+            line2: r.line2.clone(),
+            city: r.city.clone(),
+            region: r.region.clone(),
+            postal_code: r.postal_code.clone(),
+            country: r.country.clone(),
+        }
+    }
+}
+
 const COLS: &str = "id, label, recipient, phone, line1, line2, city, region, postal_code, country, is_default, created_at, updated_at";
 
 pub async fn list(

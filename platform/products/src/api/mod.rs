@@ -1,6 +1,9 @@
-//! What other crates may call: the server's `seed` command builds a demo catalogue with these.
+//! What other crates may call: the server's `seed` command builds a demo catalogue with these, and
+//! the order service moves stock through [`stock`] inside its own transactions.
 
 use kernel::{ApiError, db::Db};
+
+pub mod stock;
 use uuid::Uuid;
 
 use crate::repo::{self, vendors::VendorFields};
