@@ -28,17 +28,25 @@ pub enum Service {
     Users,
     /// Vendors, categories, products, inventory, images and search: `/api/v1/products/*`.
     Products,
+    /// Carts, checkout, the order workflow, tracking and history: `/api/v1/orders/*`.
+    Orders,
     /// The platform-staff tenant admin API: `/api/v1/platform/tenants/*`.
     Tenants,
 }
 
 impl Service {
-    pub const ALL: [Service; 3] = [Service::Users, Service::Products, Service::Tenants];
+    pub const ALL: [Service; 4] = [
+        Service::Users,
+        Service::Products,
+        Service::Orders,
+        Service::Tenants,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Service::Users => "users",
             Service::Products => "products",
+            Service::Orders => "orders",
             Service::Tenants => "tenants",
         }
     }
@@ -125,6 +133,7 @@ impl Services {
         (name = "ops", description = "Liveness, readiness and this document"),
         (name = "users", description = "Accounts, sessions, profiles, addresses and roles of one marketplace"),
         (name = "products", description = "Vendors, categories, products, variants, inventory, images and search of one marketplace"),
+        (name = "orders", description = "Carts, checkout, orders and their vendor parts, status workflow and tracking"),
         (name = "platform", description = "Platform staff (on the platform host): the marketplace registry and custom domains"),
     )
 )]
@@ -186,6 +195,7 @@ pub fn api(services: &Services) -> OpenApiRouter<AppState> {
         router = router.merge(match svc {
             Service::Users => users::router(services.notifier.clone()),
             Service::Products => products::router(),
+            Service::Orders => orders::router(),
             Service::Tenants => tenants::router(),
         });
     }

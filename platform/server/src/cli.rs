@@ -56,6 +56,9 @@ pub enum Command {
     PlatformAdmin(PlatformAdminCommand),
     /// Create the demo marketplaces and accounts (idempotent) and print how to use them.
     Seed,
+    /// Cancel unpaid orders past their payment deadline and release their stock, once (`serve`
+    /// does it every ORDER_EXPIRY_INTERVAL_SECS; in production a scheduled Lambda runs this).
+    ExpireOrders,
 }
 
 #[derive(Debug, Default, Args)]
@@ -201,6 +204,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await
         }
+        Command::ExpireOrders => {
+            init_logs();
+            with_state(|state| async move {
+                let n = orders::api::expire_all(&state).await?;
+                println!("expired {n} unpaid orders");
+                Ok(())
+            })
+            .await
+        }
     }
 }
 
@@ -270,6 +282,12 @@ async fn serve(services: &Services, args: ServeArgs) -> anyhow::Result<()> {
         if args.seed {
             let report = seed::seed(&state).await?;
             print!("{}", seed::render(&report, &seed::base_url(bind)));
+        }
+        if services.has(app::Service::Orders) {
+            tokio::spawn(orders::api::run_expiry(
+                state.clone(),
+                state.config.order_expiry_interval,
+            ));
         }
         let router = app::router(state.clone(), services);
         let listener = tokio::net::TcpListener::bind(bind)
