@@ -272,7 +272,6 @@ create table vendor_orders (
   foreign key (tenant_id, vendor_id) references vendors (tenant_id, id)
 );
 create index vendor_orders_vendor on vendor_orders (tenant_id, vendor_id, created_at desc, id desc);
-create index vendor_orders_order on vendor_orders (order_id);
 create trigger vendor_orders_touch before update on vendor_orders for each row execute function app_touch_updated_at();
 call app_isolate_by_tenant('vendor_orders');
 call app_restrict_to_order_parties('vendor_orders', 'app_is_order_party(customer_id, vendor_id)');
@@ -308,7 +307,6 @@ create table order_items (
   foreign key (tenant_id, vendor_order_id) references vendor_orders (tenant_id, id) on delete cascade
 );
 create index order_items_vendor_order on order_items (vendor_order_id, id);
-create index order_items_order on order_items (order_id, id);
 call app_isolate_by_tenant('order_items');
 call app_restrict_to_order_parties('order_items', 'app_is_order_party(customer_id, vendor_id)');
 
@@ -371,7 +369,6 @@ create table order_tracking (
   unique (tenant_id, id),
   foreign key (tenant_id, vendor_order_id) references vendor_orders (tenant_id, id) on delete cascade
 );
-create index order_tracking_order on order_tracking (order_id, created_at);
 call app_isolate_by_tenant('order_tracking');
 call app_restrict_to_order_parties('order_tracking', 'app_is_order_party(customer_id, vendor_id)');
 

@@ -34,6 +34,8 @@ impl From<TenantRow> for Tenant {
             name: r.name,
             default_locale: Locale::parse(&r.default_locale).unwrap_or_default(),
             currency: r.currency,
+            tax_rate_bps: r.tax_rate_bps,
+            tax_inclusive: r.tax_inclusive,
             status: r.status,
         }
     }

@@ -54,7 +54,8 @@ enum HostKind<'h> {
 
 /// Cache key of a host's resolution; [`invalidate`] drops it when a tenant or domain changes.
 pub fn cache_key(host: &str) -> String {
-    format!("tenant-host:{host}")
+    // Versioned by the shape of `Tenant`: entries cached by an older build are not read back.
+    format!("tenant-host:v2:{host}")
 }
 
 /// Drops the cached resolution of one host.

@@ -34,6 +34,10 @@ pub struct Tenant {
     pub name: String,
     pub default_locale: Locale,
     pub currency: String,
+    /// Tax on goods and shipping, in basis points (1800 = 18 %).
+    pub tax_rate_bps: i32,
+    /// Whether catalogue prices already include the tax.
+    pub tax_inclusive: bool,
     pub status: TenantStatus,
 }
 

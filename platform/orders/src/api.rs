@@ -1,43 +1,15 @@
-//! What other crates may call: the server runs the expiry sweep, and the payment service marks
-//! orders paid inside its own transaction.
+//! What other crates may call: the server runs the expiry sweep.
 
 use std::time::Duration;
 
 use kernel::{ApiError, AppState};
 use products::api::stock;
-use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::{
     domain::{Actor, Status},
     workflow::{self, Transition},
 };
-
-/// Marks every part of an unpaid order paid, as the platform (a confirmed payment): the stock
-/// reservation becomes a sale and `order.paid` goes to the outbox, in the caller's transaction.
-/// 409 `order_transition_invalid` when the order is not awaiting payment, `order_expired` when
-/// it is past its deadline.
-pub async fn mark_paid_in(
-    conn: &mut PgConnection,
-    tenant: Uuid,
-    order: Uuid,
-    reason: Option<&str>,
-) -> Result<(), ApiError> {
-    workflow::apply(
-        conn,
-        tenant,
-        &Transition {
-            order,
-            vendor_order: None,
-            to: Status::Paid,
-            actor: Actor::System,
-            actor_id: None,
-            reason,
-        },
-    )
-    .await
-    .map(|_| ())
-}
 
 /// Cancels up to `limit` unpaid orders past their deadline, in every tenant, releasing their
 /// stock. Returns how many it cancelled.

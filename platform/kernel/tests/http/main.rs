@@ -36,6 +36,8 @@ impl TenantResolver for Fixed {
             name: slug.into(),
             default_locale: locale,
             currency: "PEN".into(),
+            tax_rate_bps: 0,
+            tax_inclusive: true,
             status,
         };
         Ok(match host {

@@ -41,6 +41,8 @@ impl TenantResolver for Fixed {
             name: slug.into(),
             default_locale: Locale::En,
             currency: "PEN".into(),
+            tax_rate_bps: 0,
+            tax_inclusive: true,
             status: TenantStatus::Active,
         };
         Ok(match host {

@@ -113,20 +113,16 @@ pub async fn resolve(
     }
 }
 
-/// The tenant's currency and tax, as checkout prices with them.
-pub async fn tenant_pricing(conn: &mut PgConnection) -> Result<(String, Tax), ApiError> {
-    let (currency, rate_bps, inclusive): (String, i32, bool) = sqlx::query_as(
-        "select currency::text, tax_rate_bps, tax_inclusive from tenants where id = app_current_tenant()",
-    )
-    .fetch_one(conn)
-    .await?;
-    Ok((
-        currency,
+/// The marketplace's currency and tax, as checkout prices with them.
+pub fn pricing(ctx: &RequestCtx) -> (String, Tax) {
+    let t = &ctx.tenant;
+    (
+        t.currency.clone(),
         Tax {
-            rate_bps,
-            inclusive,
+            rate_bps: t.tax_rate_bps,
+            inclusive: t.tax_inclusive,
         },
-    ))
+    )
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -181,7 +177,7 @@ pub struct Cart {
 
 /// Prices the cart `cart` as it stands.
 async fn view(conn: &mut PgConnection, ctx: &RequestCtx, cart: CartRef) -> Result<Cart, ApiError> {
-    let (currency, tax) = tenant_pricing(conn).await?;
+    let (currency, tax) = pricing(ctx);
     let items = match cart.id {
         Some(id) => carts::items(conn, id).await?,
         None => Vec::new(),

@@ -28,7 +28,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    cart::{resolve, tenant_pricing},
+    cart::{pricing, resolve},
     views::{self, Order},
 };
 use crate::{
@@ -94,6 +94,11 @@ pub async fn place_order(
         Begun::Fresh(guard) => guard,
     };
     let conn = guard.conn();
+    // Every statement here is a lookup by key or an insert: skip planning each one again (the
+    // catalogue lookup's plan under RLS costs more than running it).
+    sqlx::query("select set_config('plan_cache_mode', 'force_generic_plan', true)")
+        .execute(&mut *conn)
+        .await?;
 
     // What to buy: the explicit lines, or the cart's.
     let (lines, cart) = match requested {
@@ -120,7 +125,7 @@ pub async fn place_order(
     };
 
     // Prices and vendors come from the catalogue, as the caller may see it now.
-    let (currency, tax) = tenant_pricing(conn).await?;
+    let (currency, tax) = pricing(&ctx);
     let ids: Vec<Uuid> = lines.iter().map(|l| l.0).collect();
     let mut offers = stock::offers(conn, &ids, ctx.locale).await?;
     let mut priced: Vec<(Offer, i32)> = Vec::with_capacity(lines.len());
@@ -145,7 +150,21 @@ pub async fn place_order(
         }
     }
     v.finish()?;
+    // Refuse what the catalogue already shows short without writing anything (the reservation
+    // below stays the authority: stock can go between this read and it).
+    let short: Vec<stock::Shortage> = priced
+        .iter()
+        .filter(|(o, q)| o.available < *q)
+        .map(|(o, q)| stock::Shortage {
+            variant_id: o.variant_id,
+            requested: *q,
+            available: o.available,
+        })
+        .collect();
     let q = quote(priced, tax).ok_or(ApiError::conflict("amount_too_large"))?;
+    if !short.is_empty() {
+        return Err(out_of_stock(&lines, &q, &short));
+    }
     if body
         .expected_total_minor
         .is_some_and(|t| t != q.total_minor)
@@ -155,9 +174,24 @@ pub async fn place_order(
 
     let id = Uuid::now_v7();
     let number = order_number(id);
+    let vendor_order_ids: Vec<Uuid> = q.vendors.iter().map(|_| Uuid::now_v7()).collect();
+    let item_ids: Vec<Vec<Uuid>> = q
+        .vendors
+        .iter()
+        .map(|v| v.lines.iter().map(|_| Uuid::now_v7()).collect())
+        .collect();
+    let history_ids: Vec<Uuid> = (0..=q.vendors.len()).map(|_| Uuid::now_v7()).collect();
     let now = OffsetDateTime::now_utc();
+    // As stored: PostgreSQL keeps microseconds.
+    let now = now
+        .replace_nanosecond(now.nanosecond() / 1000 * 1000)
+        .unwrap_or(now);
     let new = NewOrder {
         id,
+        vendor_order_ids: &vendor_order_ids,
+        item_ids: &item_ids,
+        history_ids: &history_ids,
+        placed_at: now,
         tenant: ctx.tenant.id,
         number: &number,
         customer,
@@ -184,8 +218,16 @@ pub async fn place_order(
         }),
     );
     outbox::emit(conn, ctx.tenant.id, &event).await?;
+    if let Some(cart) = cart {
+        repo::carts::clear(conn, cart, Some(&ids)).await?;
+    }
+    let location =
+        HeaderValue::from_str(&format!("/api/v1/orders/{id}")).map_err(ApiError::internal)?;
+    let answer = StoredResponse::json(StatusCode::CREATED, &views::placed(&new))?
+        .with_header(header::LOCATION, location);
 
-    // Last: lock and reserve the stock, in variant order, all lines or none.
+    // Last, so the stock rows stay locked only until the commit right after: reserve every
+    // line or none, locking in variant order.
     let mut stock_lines: Vec<Line> = lines
         .iter()
         .map(|&(variant_id, quantity)| Line {
@@ -198,21 +240,7 @@ pub async fn place_order(
         Ok(levels) => levels,
         Err(short) => return Err(out_of_stock(&lines, &q, &short)),
     };
-    if let Some(cart) = cart {
-        repo::carts::clear(conn, cart, Some(&ids)).await?;
-    }
-    let row = repo::orders::get(conn, id, false)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let order = views::order(conn, row).await?;
-    let location =
-        HeaderValue::from_str(&format!("/api/v1/orders/{id}")).map_err(ApiError::internal)?;
-    let response = guard
-        .complete_with(
-            StoredResponse::json(StatusCode::CREATED, &order)?
-                .with_header(header::LOCATION, location),
-        )
-        .await?;
+    let response = guard.complete_with(answer).await?;
     if levels.iter().any(|l| l.available == 0) {
         stock::availability_changed(&state, ctx.tenant.id).await;
     }

@@ -14,7 +14,7 @@ use crate::{
     domain::Status,
     repo::{
         self,
-        orders::{HistoryRow, ItemRow, OrderRow, VendorOrderRow},
+        orders::{HistoryRow, ItemRow, NewOrder, OrderRow, VendorOrderRow},
         tracking::{EventRow, TrackingRow},
     },
     workflow::parse,
@@ -361,4 +361,84 @@ pub async fn vendor_order(
         shipping_address,
         history,
     })
+}
+
+/// The order checkout just wrote, as [`order`] would read it back (a test holds them equal), built
+/// from what checkout already holds: reading it back would keep the stock rows locked longer.
+pub fn placed(o: &NewOrder<'_>) -> Order {
+    let q = o.quote;
+    let pending = |vendor_order_id| HistoryEntry {
+        vendor_order_id,
+        from_status: None,
+        to_status: Status::PendingPayment,
+        actor_role: "customer".into(),
+        reason: None,
+        created_at: o.placed_at,
+    };
+    let vendor_orders: Vec<VendorOrder> = q
+        .vendors
+        .iter()
+        .zip(o.vendor_order_ids)
+        .zip(o.item_ids)
+        .map(|((v, id), item_ids)| VendorOrder {
+            id: *id,
+            order_id: o.id,
+            number: o.number.to_string(),
+            vendor_id: v.vendor_id,
+            vendor_name: v.vendor_name.clone(),
+            status: Status::PendingPayment,
+            currency: o.currency.to_string(),
+            subtotal_minor: v.subtotal_minor,
+            shipping_minor: v.shipping_minor,
+            tax_minor: v.tax_minor,
+            total_minor: v.total_minor,
+            items: v
+                .lines
+                .iter()
+                .zip(item_ids)
+                .map(|(l, item)| OrderItem {
+                    id: *item,
+                    product_id: l.offer.product_id,
+                    variant_id: l.offer.variant_id,
+                    sku: l.offer.sku.clone(),
+                    title: l.offer.title.clone(),
+                    variant_title: l.offer.variant_title.clone(),
+                    options: l.offer.options.clone(),
+                    unit_price_minor: l.offer.price_minor,
+                    quantity: l.quantity,
+                    total_minor: l.total_minor,
+                })
+                .collect(),
+            tracking: Vec::new(),
+            created_at: o.placed_at,
+            updated_at: o.placed_at,
+        })
+        .collect();
+    let history = std::iter::once(None)
+        .chain(o.vendor_order_ids.iter().copied().map(Some))
+        .map(pending)
+        .collect();
+    Order {
+        id: o.id,
+        number: o.number.to_string(),
+        customer_id: o.customer,
+        status: Status::PendingPayment,
+        currency: o.currency.to_string(),
+        subtotal_minor: q.subtotal_minor,
+        shipping_minor: q.shipping_minor,
+        tax_minor: q.tax_minor,
+        total_minor: q.total_minor,
+        tax_rate_bps: q.tax.rate_bps,
+        tax_inclusive: q.tax.inclusive,
+        item_count: q.item_count,
+        note: o.note.map(str::to_string),
+        shipping_address: o.address.clone(),
+        vendor_orders,
+        history,
+        placed_at: o.placed_at,
+        payment_due_at: Some(o.expires_at),
+        paid_at: None,
+        cancelled_at: None,
+        updated_at: o.placed_at,
+    }
 }

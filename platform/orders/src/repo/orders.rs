@@ -10,6 +10,14 @@ use crate::domain::{Quote, Status};
 /// first history rows, in one statement (one round trip while the stock is not yet locked).
 pub struct NewOrder<'a> {
     pub id: Uuid,
+    /// Ids of the vendor orders (one per `quote.vendors`), of their items (per vendor, per line)
+    /// and of the history rows (the order's, then each vendor order's), made by the caller so
+    /// the answer can be built without reading the rows back.
+    pub vendor_order_ids: &'a [Uuid],
+    pub item_ids: &'a [Vec<Uuid>],
+    pub history_ids: &'a [Uuid],
+    /// Microsecond precision, as stored.
+    pub placed_at: OffsetDateTime,
     pub tenant: Uuid,
     pub number: &'a str,
     pub customer: Uuid,
@@ -21,18 +29,18 @@ pub struct NewOrder<'a> {
     pub address: &'a PostalAddress,
 }
 
-pub async fn insert(conn: &mut PgConnection, o: &NewOrder<'_>) -> Result<Vec<Uuid>, sqlx::Error> {
+pub async fn insert(conn: &mut PgConnection, o: &NewOrder<'_>) -> Result<(), sqlx::Error> {
     let q = o.quote;
-    let vo_ids: Vec<Uuid> = q.vendors.iter().map(|_| Uuid::now_v7()).collect();
+    let vo_ids = o.vendor_order_ids;
     let vendor_ids: Vec<Uuid> = q.vendors.iter().map(|v| v.vendor_id).collect();
     let col =
         |f: fn(&crate::domain::VendorQuote) -> i64| q.vendors.iter().map(f).collect::<Vec<i64>>();
     let (mut i_vo, mut i_vendor, mut i_product, mut i_variant) = (vec![], vec![], vec![], vec![]);
     let (mut i_sku, mut i_title, mut i_vtitle, mut i_options) = (vec![], vec![], vec![], vec![]);
     let (mut i_price, mut i_qty, mut i_total, mut i_id) = (vec![], vec![], vec![], vec![]);
-    for (v, vo) in q.vendors.iter().zip(&vo_ids) {
-        for l in &v.lines {
-            i_id.push(Uuid::now_v7());
+    for ((v, vo), ids) in q.vendors.iter().zip(vo_ids).zip(o.item_ids) {
+        for (l, id) in v.lines.iter().zip(ids) {
+            i_id.push(*id);
             i_vo.push(*vo);
             i_vendor.push(v.vendor_id);
             i_product.push(l.offer.product_id);
@@ -51,12 +59,15 @@ pub async fn insert(conn: &mut PgConnection, o: &NewOrder<'_>) -> Result<Vec<Uui
         "with o as (
            insert into orders (id, tenant_id, number, customer_id, status, currency, subtotal_minor,
                                shipping_minor, tax_minor, total_minor, tax_rate_bps, tax_inclusive,
-                               item_count, locale, note, expires_at)
-           values ($1, $2, $3, $4, 'pending_payment', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)),
+                               item_count, locale, note, expires_at, placed_at, updated_at)
+           values ($1, $2, $3, $4, 'pending_payment', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                   $42, $42)),
          vo as (
            insert into vendor_orders (id, tenant_id, order_id, vendor_id, customer_id, number, status,
-                                      subtotal_minor, shipping_minor, tax_minor, total_minor)
-           select u.id, $2, $1, u.vendor_id, $4, $3, 'pending_payment', u.sub, u.ship, u.tax, u.total
+                                      subtotal_minor, shipping_minor, tax_minor, total_minor,
+                                      created_at, updated_at)
+           select u.id, $2, $1, u.vendor_id, $4, $3, 'pending_payment', u.sub, u.ship, u.tax, u.total,
+                  $42, $42
              from unnest($16::uuid[], $17::uuid[], $18::int8[], $19::int8[], $20::int8[], $21::int8[])
                   as u(id, vendor_id, sub, ship, tax, total)),
          it as (
@@ -74,9 +85,10 @@ pub async fn insert(conn: &mut PgConnection, o: &NewOrder<'_>) -> Result<Vec<Uui
            values ($1, $2, $4, $34, $35, $36, $37, $38, $39, $40, $41)),
          h as (
            insert into order_status_history (id, tenant_id, order_id, vendor_order_id, vendor_id,
-                                             customer_id, to_status, actor_id, actor_role)
-           select app_uuid_v7(), $2, $1, u.vo, u.vendor_id, $4, 'pending_payment', $4, 'customer'
-             from unnest(array[null::uuid] || $16::uuid[], array[null::uuid] || $17::uuid[]) as u(vo, vendor_id))
+                                             customer_id, to_status, actor_id, actor_role, created_at)
+           select u.id, $2, $1, u.vo, u.vendor_id, $4, 'pending_payment', $4, 'customer', $42
+             from unnest($43::uuid[], array[null::uuid] || $16::uuid[], array[null::uuid] || $17::uuid[])
+                  as u(id, vo, vendor_id))
          select 1",
     )
     .bind(o.id)
@@ -94,7 +106,7 @@ pub async fn insert(conn: &mut PgConnection, o: &NewOrder<'_>) -> Result<Vec<Uui
     .bind(o.locale)
     .bind(o.note)
     .bind(o.expires_at)
-    .bind(&vo_ids)
+    .bind(vo_ids)
     .bind(&vendor_ids)
     .bind(col(|v| v.subtotal_minor))
     .bind(col(|v| v.shipping_minor))
@@ -120,9 +132,11 @@ pub async fn insert(conn: &mut PgConnection, o: &NewOrder<'_>) -> Result<Vec<Uui
     .bind(&a.region)
     .bind(&a.postal_code)
     .bind(&a.country)
+    .bind(o.placed_at)
+    .bind(o.history_ids)
     .execute(conn)
     .await?;
-    Ok(vo_ids)
+    Ok(())
 }
 
 #[derive(Clone, Debug, FromRow)]

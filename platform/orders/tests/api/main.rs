@@ -73,6 +73,8 @@ pub async fn set_tax(app: &TestApp, t: &Tenant, rate_bps: i32, inclusive: bool) 
             &format!("update tenants set tax_rate_bps = {rate_bps}, tax_inclusive = {inclusive} where id = '{}' returning tax_rate_bps", t.id),
         )
         .await;
+    // The resolved tenant (and its tax) is cached per host, as the platform API knows.
+    tenants::resolver::invalidate_host(&app.state.cache, &t.host).await;
 }
 
 pub async fn user(app: &TestApp, t: &Tenant, email: &str, roles: &[&str]) -> (Uuid, String) {
