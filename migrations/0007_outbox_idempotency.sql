@@ -1,6 +1,9 @@
 -- Two building blocks every write service stands on (kernel::outbox, kernel::idempotency).
 --
--- Both tables are tenant-owned with forced RLS like every other. Work that must see every tenant
+-- Both tables are tenant-owned with forced RLS like every other. Neither has a foreign key to
+-- `tenants`: the tenant policy's WITH CHECK already pins `tenant_id` to the resolved (existing)
+-- tenant, and such a key would make every write take a KEY SHARE lock on that tenant's one
+-- registry row, which concurrent writes of a busy marketplace then share as a MultiXact. Work that must see every tenant
 -- (the outbox worker, housekeeping) goes through the SECURITY DEFINER functions below, which run
 -- as the owner; a second permissive policy, for the owner only and only in the platform scope,
 -- lets them see all tenants. So:
@@ -21,7 +24,7 @@
 -- an event that crashes its worker ends dead instead of looping for ever.
 create table outbox (
   id            uuid primary key,
-  tenant_id     uuid not null references tenants (id),
+  tenant_id     uuid not null,
   topic         text not null
                 check (length(topic) <= 100 and topic ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$'),
   aggregate_id  uuid not null,
@@ -200,7 +203,7 @@ $$;
 -- in the transaction of the write itself, so a committed write always has its record and a
 -- rolled-back one never has.
 create table idempotency_keys (
-  tenant_id         uuid not null references tenants (id),
+  tenant_id         uuid not null,
   scope             text not null check (scope = 'guest' or scope ~ '^user:[0-9a-f-]{36}$'),
   key               text not null check (length(key) between 1 and 255 and key !~ '[^ -~]'),
   request_hash      bytea not null check (length(request_hash) = 32),

@@ -155,16 +155,10 @@ end
 $$;
 
 -- ---------------------------------------------------------------------------------------------
--- Who is a party to an order's rows: its customer, the vendor a row belongs to, the admins.
-create function app_is_order_party(customer uuid, vendor uuid) returns boolean
-  language sql stable parallel safe
-  as $$
-    select customer = (select app_current_user())
-        or (vendor is not null and vendor = (select app_current_vendor()))
-        or (select app_is_tenant_admin())
-  $$;
-
--- Party policies for the runtime role, AND-ed with the tenant policy.
+-- Party policies for the runtime role, AND-ed with the tenant policy. The predicates are written
+-- out rather than wrapped in a helper function: a SQL function whose body holds a sub-select is
+-- never inlined, so it would run (and be planned) once per row; written out, each
+-- `(select app_current_…())` is an InitPlan evaluated at most once per statement.
 create procedure app_restrict_to_order_parties(tbl regclass, predicate text)
   language plpgsql
   as $$
@@ -214,7 +208,8 @@ call app_restrict_to_order_parties('cart_items', 'exists (select from carts c wh
 -- Items and addresses are snapshots: later catalogue or address-book edits never change an order.
 create table orders (
   id               uuid primary key,
-  tenant_id        uuid not null references tenants (id),
+  -- No key to `tenants` (see outbox): the one to `users` below already pins the tenant.
+  tenant_id        uuid not null,
   number           text not null check (number ~ '^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$'),
   customer_id      uuid not null,
   status           text not null check (status in ('pending_payment', 'paid', 'processing', 'shipped',
@@ -274,19 +269,15 @@ create table vendor_orders (
 create index vendor_orders_vendor on vendor_orders (tenant_id, vendor_id, created_at desc, id desc);
 create trigger vendor_orders_touch before update on vendor_orders for each row execute function app_touch_updated_at();
 call app_isolate_by_tenant('vendor_orders');
-call app_restrict_to_order_parties('vendor_orders', 'app_is_order_party(customer_id, vendor_id)');
-
--- The orders the current vendor has a part in (for the rows that belong to the whole order).
-create function app_vendor_has_order(p_order uuid) returns boolean
-  language sql stable parallel safe
-  as $$
-    select exists (select from vendor_orders vo
-                    where vo.order_id = p_order and vo.vendor_id = (select app_current_vendor()))
-  $$;
+-- Its customer, its vendor, the admins.
+call app_restrict_to_order_parties('vendor_orders',
+  'customer_id = (select app_current_user()) or vendor_id = (select app_current_vendor()) or (select app_is_tenant_admin())');
 
 -- An order is seen by its customer, the admins and the vendors with a part in it.
 call app_restrict_to_order_parties('orders',
-  'app_is_order_party(customer_id, null) or app_vendor_has_order(id)');
+  'customer_id = (select app_current_user()) or (select app_is_tenant_admin())
+   or exists (select from vendor_orders vo
+               where vo.order_id = orders.id and vo.vendor_id = (select app_current_vendor()))');
 
 create table order_items (
   id               uuid primary key,
@@ -308,7 +299,8 @@ create table order_items (
 );
 create index order_items_vendor_order on order_items (vendor_order_id, id);
 call app_isolate_by_tenant('order_items');
-call app_restrict_to_order_parties('order_items', 'app_is_order_party(customer_id, vendor_id)');
+call app_restrict_to_order_parties('order_items',
+  'customer_id = (select app_current_user()) or vendor_id = (select app_current_vendor()) or (select app_is_tenant_admin())');
 
 create table shipping_addresses (
   order_id         uuid primary key,
@@ -326,7 +318,9 @@ create table shipping_addresses (
 );
 call app_isolate_by_tenant('shipping_addresses');
 call app_restrict_to_order_parties('shipping_addresses',
-  'app_is_order_party(customer_id, null) or app_vendor_has_order(order_id)');
+  'customer_id = (select app_current_user()) or (select app_is_tenant_admin())
+   or exists (select from vendor_orders vo
+               where vo.order_id = shipping_addresses.order_id and vo.vendor_id = (select app_current_vendor()))');
 
 -- Every status change, of the order (`vendor_order_id` null) or of one vendor's part, with who
 -- made it (`actor_id` null with role `system`: the expiry sweep).
@@ -350,7 +344,11 @@ call app_isolate_by_tenant('order_status_history');
 -- The order's own rows (`vendor_id` null) are written by whoever moves a part of it, so every
 -- vendor with a part in the order reaches those too.
 call app_restrict_to_order_parties('order_status_history',
-  'app_is_order_party(customer_id, vendor_id) or (vendor_id is null and app_vendor_has_order(order_id))');
+  'customer_id = (select app_current_user()) or vendor_id = (select app_current_vendor()) or (select app_is_tenant_admin())
+   or (vendor_id is null
+       and exists (select from vendor_orders vo
+                    where vo.order_id = order_status_history.order_id
+                      and vo.vendor_id = (select app_current_vendor())))');
 
 -- Shipments of a vendor order, and what the carrier reported about them.
 create table order_tracking (
@@ -370,7 +368,8 @@ create table order_tracking (
   foreign key (tenant_id, vendor_order_id) references vendor_orders (tenant_id, id) on delete cascade
 );
 call app_isolate_by_tenant('order_tracking');
-call app_restrict_to_order_parties('order_tracking', 'app_is_order_party(customer_id, vendor_id)');
+call app_restrict_to_order_parties('order_tracking',
+  'customer_id = (select app_current_user()) or vendor_id = (select app_current_vendor()) or (select app_is_tenant_admin())');
 
 create table order_tracking_events (
   id               uuid primary key,
@@ -388,7 +387,8 @@ create table order_tracking_events (
 );
 create index order_tracking_events_tracking on order_tracking_events (tracking_id, occurred_at, id);
 call app_isolate_by_tenant('order_tracking_events');
-call app_restrict_to_order_parties('order_tracking_events', 'app_is_order_party(customer_id, vendor_id)');
+call app_restrict_to_order_parties('order_tracking_events',
+  'customer_id = (select app_current_user()) or vendor_id = (select app_current_vendor()) or (select app_is_tenant_admin())');
 
 -- Unpaid orders past their deadline, every tenant's in the platform scope, oldest first.
 create function orders_expired(lim integer)
@@ -414,7 +414,9 @@ create function order_part_statuses(p_order uuid)
     from vendor_orders vo
     join orders o on o.id = vo.order_id
    where vo.order_id = p_order
-     and (app_is_order_party(o.customer_id, null) or app_vendor_has_order(o.id))
+     and (o.customer_id = app_current_user() or app_is_tenant_admin()
+          or exists (select from vendor_orders x
+                      where x.order_id = p_order and x.vendor_id = app_current_vendor()))
 $$;
 
 revoke execute on function inventory_lock(uuid[], integer[]),
