@@ -334,11 +334,11 @@ mod tests {
     fn services_parse_and_default_to_all() {
         assert_eq!("users".parse::<Service>().unwrap(), Service::Users);
         assert!(
-            "orders"
+            "payments"
                 .parse::<Service>()
                 .unwrap_err()
                 .to_string()
-                .contains("known: users, products, tenants")
+                .contains("known: users, products, orders, tenants")
         );
         assert_eq!(Services::new(&[]).unwrap().enabled(), &Service::ALL);
         let one = Services::new(&[Service::Tenants, Service::Tenants]).unwrap();
