@@ -19,18 +19,8 @@ BIN=${BIN:-${CARGO_TARGET_DIR:-$HOME/.cache/gamarriando-target}/release/gamarria
 ADMIN=${ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 SUPER="postgres://postgres@127.0.0.1:5432/$DB"
 
-psql -q "$ADMIN" -c "drop database if exists $DB" >/dev/null
-if [ -x "$BIN" ]; then
-  "$BIN" db bootstrap --admin-url "$ADMIN" --database "$DB" --migrate >/dev/null
-else
-  # No release binary yet: the same roles and migrations with psql (the roles already exist when
-  # the test suite or `db bootstrap` ran once on this server).
-  psql -q "$ADMIN" -c "create database $DB owner gamarriando_owner" >/dev/null
-  for f in ../../migrations/*.sql; do
-    psql -q -v ON_ERROR_STOP=1 --single-transaction \
-      "postgres://gamarriando_owner@127.0.0.1:5432/$DB" -f "$f" >/dev/null
-  done
-fi
+. ../lib.sh
+fresh_database "$DB"
 start=$(date +%s)
 psql -q "$SUPER" -v variants="$VARIANTS" -v customers="$CUSTOMERS" -v stock="$STOCK" \
   -v hot_stock="$HOT_STOCK" -v short_stock="$SHORT_STOCK" -f generate.sql

@@ -13,18 +13,8 @@ BIN=${BIN:-${CARGO_TARGET_DIR:-$HOME/.cache/gamarriando-target}/release/gamarria
 ADMIN=${ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 SUPER="postgres://postgres@127.0.0.1:5432/$DB"
 
-psql -q "$ADMIN" -c "drop database if exists $DB" >/dev/null
-if [ -x "$BIN" ]; then
-  "$BIN" db bootstrap --admin-url "$ADMIN" --database "$DB" --migrate >/dev/null
-else
-  # No release binary yet: the same roles and migrations with psql (the roles already exist when
-  # the test suite or `db bootstrap` ran once on this server).
-  psql -q "$ADMIN" -c "create database $DB owner gamarriando_owner" >/dev/null
-  for f in ../../migrations/*.sql; do
-    psql -q -v ON_ERROR_STOP=1 --single-transaction \
-      "postgres://gamarriando_owner@127.0.0.1:5432/$DB" -f "$f" >/dev/null
-  done
-fi
+. ../lib.sh
+fresh_database "$DB"
 start=$(date +%s)
 # Tenants are independent: JOBS sessions fill them side by side.
 seq 1 "$TENANTS" | xargs -P "$JOBS" -I{} psql -q "$SUPER" -v i={} -v n="$PER" -f generate_tenant.sql >/dev/null
