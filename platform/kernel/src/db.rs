@@ -47,6 +47,9 @@ pub async fn bootstrap_roles(admin: &mut PgConnection) -> Result<(), sqlx::Error
     res.map(|_| ())
 }
 
+/// Transaction-local settings (name, value), constants of the code.
+pub type Settings = &'static [(&'static str, &'static str)];
+
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: PgPool,
@@ -81,12 +84,36 @@ impl Db {
         tenant: Uuid,
         user: Option<Uuid>,
     ) -> Result<TenantTx, ApiError> {
-        // Uuid's Display is hex and dashes only, so formatting it into SQL cannot inject anything;
-        // a simple-query BEGIN carries the settings in the same round trip.
+        self.begin_scoped_with(tenant, user, &[]).await
+    }
+
+    /// Like [`begin_scoped`](Self::begin_scoped), with more transaction-local settings in the
+    /// same round trip (`[("plan_cache_mode", "force_generic_plan")]`).
+    pub async fn begin_scoped_with(
+        &self,
+        tenant: Uuid,
+        user: Option<Uuid>,
+        settings: Settings,
+    ) -> Result<TenantTx, ApiError> {
+        // Uuid's Display is hex and dashes only, and settings are the code's own constants of
+        // the same alphabet (checked), so formatting them into SQL cannot inject anything; a
+        // simple-query BEGIN carries them in the same round trip.
         let user = user.map(|u| u.to_string()).unwrap_or_default();
-        let sql = format!(
+        let mut sql = format!(
             "begin; select set_config('app.tenant_id', '{tenant}', true), set_config('app.user_id', '{user}', true)"
         );
+        for (name, value) in settings {
+            let plain = |s: &str| {
+                s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+            };
+            if !plain(name) || !plain(value) {
+                return Err(ApiError::internal(anyhow::anyhow!(
+                    "unsafe setting {name}={value}"
+                )));
+            }
+            sql.push_str(&format!(", set_config('{name}', '{value}', true)"));
+        }
         let tx = self.pool.begin_with(AssertSqlSafe(sql)).await?;
         Ok(TenantTx { tx })
     }
@@ -122,5 +149,28 @@ impl TenantTx {
 
     pub async fn commit(self) -> Result<(), ApiError> {
         self.tx.commit().await.map_err(ApiError::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn settings_outside_the_plain_alphabet_are_refused_before_any_sql() {
+        // A lazy pool to nowhere: the check must fail before a connection is even wanted.
+        let db =
+            Db::connect_lazy(&SecretString::from("postgres://nobody@127.0.0.1:1/none"), 1).unwrap();
+        for bad in [
+            &[("plan_cache_mode'); drop table users; --", "x")][..],
+            &[("plan_cache_mode", "force generic")][..],
+        ] {
+            let err = db
+                .begin_scoped_with(Uuid::now_v7(), None, bad)
+                .await
+                .err()
+                .expect("refused");
+            assert!(matches!(err, ApiError::Internal(_)), "{err:?}");
+        }
     }
 }

@@ -59,7 +59,7 @@ use utoipa::{
 use uuid::Uuid;
 
 use crate::{
-    db::{Db, TenantTx},
+    db::{Db, Settings, TenantTx},
     error::ApiError,
     request::RequestCtx,
 };
@@ -70,11 +70,13 @@ pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 pub const MAX_KEY_LEN: usize = 255;
 
-/// How long a record lives, and how long a duplicate waits for the request in flight.
+/// How long a record lives, how long a duplicate waits for the request in flight, and settings
+/// the work's transaction starts with ([`Db::begin_scoped_with`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
     pub ttl: Duration,
     pub wait: Duration,
+    pub settings: Settings,
 }
 
 impl Default for Options {
@@ -82,6 +84,7 @@ impl Default for Options {
         Self {
             ttl: Duration::from_secs(24 * 60 * 60),
             wait: Duration::from_secs(10),
+            settings: &[],
         }
     }
 }
@@ -402,7 +405,7 @@ pub async fn begin_scoped(
     fingerprint: [u8; 32],
     options: Options,
 ) -> Result<Begun, ApiError> {
-    let mut tx = db.begin_scoped(tenant, user).await?;
+    let mut tx = db.begin_scoped_with(tenant, user, options.settings).await?;
     let Some(key) = key else {
         return Ok(Begun::Fresh(Guard { tx, record: None }));
     };

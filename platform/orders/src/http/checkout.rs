@@ -14,7 +14,7 @@ use kernel::{
     ApiError, AppState, RequestCtx,
     error::{FieldError, Problem},
     extract::AppJson,
-    idempotency::{self, Begun, IdempotencyKey, StoredResponse},
+    idempotency::{self, Begun, IdempotencyKey, Options, StoredResponse},
     outbox::{self, Event},
     rbac::Can,
     validate::Validator,
@@ -89,16 +89,18 @@ pub async fn place_order(
 ) -> Result<StoredResponse, ApiError> {
     let customer = ctx.require_user()?.user_id;
     let requested = check(&mut body)?;
-    let mut guard = match idempotency::begin(&state.db, &ctx, &key, &body).await? {
-        Begun::Replay(first) => return Ok(first),
-        Begun::Fresh(guard) => guard,
-    };
-    let conn = guard.conn();
     // Every statement here is a lookup by key or an insert: skip planning each one again (the
     // catalogue lookup's plan under RLS costs more than running it).
-    sqlx::query("select set_config('plan_cache_mode', 'force_generic_plan', true)")
-        .execute(&mut *conn)
-        .await?;
+    let options = Options {
+        settings: &[("plan_cache_mode", "force_generic_plan")],
+        ..Options::default()
+    };
+    let mut guard =
+        match idempotency::begin_with(&state.db, &ctx, Some(&key), &body, options).await? {
+            Begun::Replay(first) => return Ok(first),
+            Begun::Fresh(guard) => guard,
+        };
+    let conn = guard.conn();
 
     // What to buy: the explicit lines, or the cart's.
     let (lines, cart) = match requested {
