@@ -341,8 +341,15 @@ pub async fn create_category(
             ApiError::conflict("category_slug_taken"),
         ))?;
     for (locale, content) in &translations {
-        repo::categories::set_translation(tx.conn(), ctx.tenant.id, id, locale, content.as_ref())
-            .await?;
+        repo::translations::set(
+            tx.conn(),
+            repo::translations::CATEGORY,
+            ctx.tenant.id,
+            id,
+            locale,
+            content.as_ref(),
+        )
+        .await?;
     }
     tx.commit().await?;
     cache::invalidate(&state, ctx.tenant.id).await;
@@ -398,8 +405,15 @@ pub async fn update_category(
             ApiError::conflict("category_slug_taken"),
         ))?;
     for (locale, content) in &translations {
-        repo::categories::set_translation(tx.conn(), ctx.tenant.id, id, locale, content.as_ref())
-            .await?;
+        repo::translations::set(
+            tx.conn(),
+            repo::translations::CATEGORY,
+            ctx.tenant.id,
+            id,
+            locale,
+            content.as_ref(),
+        )
+        .await?;
     }
     tx.commit().await?;
     cache::invalidate(&state, ctx.tenant.id).await;

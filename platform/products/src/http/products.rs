@@ -370,7 +370,15 @@ async fn save_related(
         return Err(ApiError::field("category_ids", "not_found"));
     }
     for (locale, content) in &r.translations {
-        repo::products::set_translation(conn, tenant, id, locale, content.as_ref()).await?;
+        repo::translations::set(
+            conn,
+            repo::translations::PRODUCT,
+            tenant,
+            id,
+            locale,
+            content.as_ref(),
+        )
+        .await?;
     }
     Ok(())
 }

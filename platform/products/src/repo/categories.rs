@@ -218,37 +218,3 @@ pub async fn has_products(conn: &mut PgConnection, id: Uuid) -> Result<bool, sql
         .fetch_one(conn)
         .await
 }
-
-/// Upserts (or, with every field `None`, removes) the content of one other locale.
-pub async fn set_translation(
-    conn: &mut PgConnection,
-    tenant: Uuid,
-    id: Uuid,
-    locale: &str,
-    t: Option<&crate::domain::Content>,
-) -> Result<(), sqlx::Error> {
-    match t {
-        None => sqlx::query("delete from category_translations where category_id = $1 and locale = $2")
-            .bind(id)
-            .bind(locale)
-            .execute(conn)
-            .await
-            .map(|_| ()),
-        Some(t) => sqlx::query(
-            "insert into category_translations (tenant_id, category_id, locale, name, description, meta_title, meta_description)
-             values ($1, $2, $3, $4, $5, $6, $7)
-             on conflict (category_id, locale) do update set name = excluded.name, description = excluded.description,
-               meta_title = excluded.meta_title, meta_description = excluded.meta_description",
-        )
-        .bind(tenant)
-        .bind(id)
-        .bind(locale)
-        .bind(&t.title)
-        .bind(&t.description)
-        .bind(&t.meta_title)
-        .bind(&t.meta_description)
-        .execute(conn)
-        .await
-        .map(|_| ()),
-    }
-}

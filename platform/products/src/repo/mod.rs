@@ -5,5 +5,6 @@ pub mod images;
 pub mod inventory;
 pub mod products;
 pub mod search;
+pub mod translations;
 pub mod variants;
 pub mod vendors;

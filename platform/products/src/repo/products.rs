@@ -3,8 +3,6 @@ use sqlx::{FromRow, PgConnection};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::domain::Content;
-
 /// A product with its content resolved to one locale (falling back to the tenant default).
 #[derive(Clone, Debug, FromRow)]
 pub struct ProductRow {
@@ -224,40 +222,6 @@ pub async fn set_categories(
     .execute(conn)
     .await
     .map(|_| true)
-}
-
-/// Upserts (or, with `None`, removes) the content of one other locale.
-pub async fn set_translation(
-    conn: &mut PgConnection,
-    tenant: Uuid,
-    id: Uuid,
-    locale: &str,
-    t: Option<&Content>,
-) -> Result<(), sqlx::Error> {
-    match t {
-        None => sqlx::query("delete from product_translations where product_id = $1 and locale = $2")
-            .bind(id)
-            .bind(locale)
-            .execute(conn)
-            .await
-            .map(|_| ()),
-        Some(t) => sqlx::query(
-            "insert into product_translations (tenant_id, product_id, locale, title, description, meta_title, meta_description)
-             values ($1, $2, $3, $4, $5, $6, $7)
-             on conflict (product_id, locale) do update set title = excluded.title, description = excluded.description,
-               meta_title = excluded.meta_title, meta_description = excluded.meta_description",
-        )
-        .bind(tenant)
-        .bind(id)
-        .bind(locale)
-        .bind(&t.title)
-        .bind(&t.description)
-        .bind(&t.meta_title)
-        .bind(&t.meta_description)
-        .execute(conn)
-        .await
-        .map(|_| ()),
-    }
 }
 
 #[derive(Clone, Debug, FromRow)]
