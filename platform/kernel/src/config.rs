@@ -22,6 +22,8 @@ pub struct Config {
     /// Base64 of a PKCS#8 Ed25519 key. `None` → a key kept in `data_dir` (local) or generated.
     pub jwt_signing_key: Option<SecretString>,
     pub jwt_issuer: String,
+    /// Base64 of 32 bytes sealing provider credentials at rest. `None` → derived from the JWT key.
+    pub secrets_key: Option<SecretString>,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub verify_token_ttl: Duration,
@@ -47,6 +49,9 @@ pub struct Config {
     pub order_payment_timeout: Duration,
     /// How often `serve` looks for unpaid orders past their deadline.
     pub order_expiry_interval: Duration,
+    /// Whether `serve` runs the outbox worker (notifications, webhooks) in its own process.
+    /// Off when a separate `gamarriando worker` (or a scheduled Lambda) does it.
+    pub outbox_worker: bool,
 }
 
 /// Where uploaded files live and how they are reached.
@@ -171,6 +176,7 @@ impl Config {
             )?,
             jwt_signing_key: secret("JWT_SIGNING_KEY"),
             jwt_issuer: var("JWT_ISSUER").unwrap_or_else(|| "gamarriando".into()),
+            secrets_key: secret("SECRETS_KEY"),
             access_token_ttl: secs("ACCESS_TOKEN_TTL_SECS", 900)?,
             refresh_token_ttl: secs("REFRESH_TOKEN_TTL_SECS", 30 * 24 * 3600)?,
             verify_token_ttl: secs("VERIFY_TOKEN_TTL_SECS", 48 * 3600)?,
@@ -199,6 +205,7 @@ impl Config {
             storage,
             order_payment_timeout: secs("ORDER_PAYMENT_TIMEOUT_SECS", 30 * 60)?,
             order_expiry_interval: secs("ORDER_EXPIRY_INTERVAL_SECS", 30)?,
+            outbox_worker: parse("OUTBOX_WORKER", var("OUTBOX_WORKER"), true)?,
         })
     }
 

@@ -89,13 +89,16 @@ impl Locale {
 
     /// The message `id` with named arguments.
     pub fn text_with(self, id: &str, args: &[(&str, String)]) -> String {
+        self.lookup(id, args).unwrap_or_else(|| id.to_string())
+    }
+
+    /// The message `id` with named arguments, or `None` when this locale has no such message.
+    pub fn lookup(self, id: &str, args: &[(&str, String)]) -> Option<String> {
         let args: HashMap<Cow<'static, str>, FluentValue> = args
             .iter()
             .map(|(k, v)| (Cow::Owned(k.to_string()), FluentValue::from(v.clone())))
             .collect();
-        LOCALES
-            .try_lookup_with_args(&self.langid(), id, &args)
-            .unwrap_or_else(|| id.to_string())
+        LOCALES.try_lookup_with_args(&self.langid(), id, &args)
     }
 
     /// Whether `id` exists in this locale (used by tests that check translations are complete).

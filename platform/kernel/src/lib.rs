@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod pagination;
 pub mod rbac;
 pub mod request;
+pub mod secrets;
 pub mod state;
 pub mod storage;
 pub mod telemetry;

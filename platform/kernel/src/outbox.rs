@@ -78,6 +78,37 @@ pub async fn emit(
     Ok(id)
 }
 
+/// Writes several events of one tenant in one statement, each *with its aggregate's id as its
+/// own id* (so at most one per aggregate, and the aggregate finds its event without a lookup),
+/// due at `at` (`None`: now). A future `at` schedules them: no worker claims them before then.
+/// For work items such as "send notification N".
+pub async fn emit_per_aggregate(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    events: &[Event],
+    at: Option<OffsetDateTime>,
+) -> Result<(), sqlx::Error> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let topics: Vec<&str> = events.iter().map(|e| e.topic.as_str()).collect();
+    let aggregates: Vec<Uuid> = events.iter().map(|e| e.aggregate_id).collect();
+    let payloads: Vec<&Value> = events.iter().map(|e| &e.payload).collect();
+    sqlx::query(
+        "insert into outbox (id, tenant_id, topic, aggregate_id, payload, available_at)
+         select aggregate_id, $1, topic, aggregate_id, payload, coalesce($5, now())
+           from unnest($2::text[], $3::uuid[], $4::jsonb[]) as e (topic, aggregate_id, payload)",
+    )
+    .bind(tenant)
+    .bind(&topics)
+    .bind(&aggregates)
+    .bind(&payloads)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// An event claimed by a worker, as its handler sees it.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Claimed {

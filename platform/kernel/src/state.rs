@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::{
-    auth::JwtKeys, cache::Cache, config::Config, db::Db, rbac::Rbac, storage::Storage,
-    tenant::TenantResolver,
+    auth::JwtKeys, cache::Cache, config::Config, db::Db, rbac::Rbac, secrets::Sealer,
+    storage::Storage, tenant::TenantResolver,
 };
 
 #[derive(Clone)]
@@ -17,4 +17,6 @@ pub struct AppState {
     pub tenants: Arc<dyn TenantResolver>,
     /// Uploaded files: S3 or, with no bucket configured, the disk.
     pub storage: Storage,
+    /// Seals provider credentials and event secrets at rest (`SECRETS_KEY`).
+    pub secrets: Sealer,
 }

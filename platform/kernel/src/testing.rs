@@ -287,6 +287,7 @@ impl TestAppBuilder {
             db: pool_db,
             cache,
             storage,
+            secrets: crate::secrets::Sealer::ephemeral(),
             config: Arc::new(config),
         };
         let (router, spec) = crate::http::compose(state.clone(), api);

@@ -12,7 +12,3 @@ problem-registration_closed-detail = Accounts cannot be created here. Platform s
 problem-cannot_revoke_own_admin-title = Cannot remove your own administrator role
 problem-cannot_revoke_own_admin-detail = Ask another administrator to remove it, so the marketplace always keeps one.
 
-users-verify_email-subject = Confirm your email for { $marketplace }
-users-verify_email-body = Welcome to { $marketplace }. Open this link to confirm your email: { $url }
-users-reset_password-subject = Reset your { $marketplace } password
-users-reset_password-body = Someone asked to reset your password. If it was you, open this link: { $url } — if not, ignore this message.

@@ -12,7 +12,3 @@ problem-registration_closed-detail = Aquí no se pueden crear cuentas. Las cuent
 problem-cannot_revoke_own_admin-title = No puedes quitarte tu propio rol de administrador
 problem-cannot_revoke_own_admin-detail = Pide a otro administrador que lo quite, para que el marketplace siempre tenga uno.
 
-users-verify_email-subject = Confirma tu correo en { $marketplace }
-users-verify_email-body = Bienvenido a { $marketplace }. Abre este enlace para confirmar tu correo: { $url }
-users-reset_password-subject = Restablece tu contraseña de { $marketplace }
-users-reset_password-body = Alguien pidió restablecer tu contraseña. Si fuiste tú, abre este enlace: { $url }. Si no, ignora este mensaje.

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use axum::Router;
 use kernel::{
     AppState, auth::JwtKeys, cache::Cache, config::Config, db::Db, http::OpsDoc, rbac::Rbac,
-    storage::Storage,
+    secrets::Sealer, storage::Storage,
 };
 use secrecy::{ExposeSecret, SecretString};
 use utoipa::{
@@ -30,15 +30,19 @@ pub enum Service {
     Products,
     /// Carts, checkout, the order workflow, tracking and history: `/api/v1/orders/*`.
     Orders,
+    /// Inbox, preferences, channels, templates, webhooks and delivery logs:
+    /// `/api/v1/notifications/*`. Where it is mounted, `serve` also runs the outbox worker.
+    Notifications,
     /// The platform-staff tenant admin API: `/api/v1/platform/tenants/*`.
     Tenants,
 }
 
 impl Service {
-    pub const ALL: [Service; 4] = [
+    pub const ALL: [Service; 5] = [
         Service::Users,
         Service::Products,
         Service::Orders,
+        Service::Notifications,
         Service::Tenants,
     ];
 
@@ -47,6 +51,7 @@ impl Service {
             Service::Users => "users",
             Service::Products => "products",
             Service::Orders => "orders",
+            Service::Notifications => "notifications",
             Service::Tenants => "tenants",
         }
     }
@@ -72,23 +77,10 @@ impl FromStr for Service {
     }
 }
 
-/// The notification providers every mounted service delivers through. Both need no outside
-/// account: messages land in the `notifications` table and in the log.
-pub const NOTIFY_PROVIDERS: [&str; 2] = ["in_app", "console"];
-
 /// What one process mounts, and what those services are wired to.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Services {
     enabled: Vec<Service>,
-    notifier: Arc<dyn notify::Notifier>,
-}
-
-impl fmt::Debug for Services {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Services")
-            .field("enabled", &self.enabled)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Services {
@@ -101,12 +93,11 @@ impl Services {
         };
         enabled.sort();
         enabled.dedup();
-        let notifier = notify::Registry::builtin().build(&NOTIFY_PROVIDERS)?;
-        Ok(Self { enabled, notifier })
+        Ok(Self { enabled })
     }
 
     pub fn all() -> Self {
-        Self::new(&[]).expect("the built-in notification providers exist")
+        Self::new(&[]).expect("every service")
     }
 
     pub fn enabled(&self) -> &[Service] {
@@ -134,6 +125,7 @@ impl Services {
         (name = "users", description = "Accounts, sessions, profiles, addresses and roles of one marketplace"),
         (name = "products", description = "Vendors, categories, products, variants, inventory, images and search of one marketplace"),
         (name = "orders", description = "Carts, checkout, orders and their vendor parts, status workflow and tracking"),
+        (name = "notifications", description = "The in-app inbox, notification preferences and devices; for admins: channels, templates, webhooks, scheduled messages and delivery logs"),
         (name = "platform", description = "Platform staff (on the platform host): the marketplace registry and custom domains"),
     )
 )]
@@ -193,9 +185,10 @@ pub fn api(services: &Services) -> OpenApiRouter<AppState> {
     let mut router = OpenApiRouter::with_openapi(doc);
     for svc in services.enabled() {
         router = router.merge(match svc {
-            Service::Users => users::router(services.notifier.clone()),
+            Service::Users => users::router(),
             Service::Products => products::router(),
             Service::Orders => orders::router(),
+            Service::Notifications => notifications::router(),
             Service::Tenants => tenants::router(),
         });
     }
@@ -248,7 +241,11 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let storage = Storage::from_config(&config, Some(&jwt_secret))
         .await
         .context("configuring file storage (S3_* / FILES_* variables)")?;
-    state_with_storage(config, db, cache, jwt, storage).await
+    let secrets = match &config.secrets_key {
+        Some(key) => Sealer::from_base64(key).context("SECRETS_KEY")?,
+        None => Sealer::derived_from(&jwt_secret),
+    };
+    state_with_storage(config, db, cache, jwt, storage, secrets).await
 }
 
 /// The state around an existing pool and cache (tests). Files are stored as the configuration
@@ -262,7 +259,11 @@ pub async fn state_from_parts(
     let storage = Storage::from_config(&config, None)
         .await
         .context("configuring file storage (S3_* / FILES_* variables)")?;
-    state_with_storage(config, db, cache, jwt, storage).await
+    let secrets = match &config.secrets_key {
+        Some(key) => Sealer::from_base64(key).context("SECRETS_KEY")?,
+        None => Sealer::ephemeral(),
+    };
+    state_with_storage(config, db, cache, jwt, storage, secrets).await
 }
 
 async fn state_with_storage(
@@ -271,6 +272,7 @@ async fn state_with_storage(
     cache: Cache,
     jwt: JwtKeys,
     storage: Storage,
+    secrets: Sealer,
 ) -> anyhow::Result<AppState> {
     let resolver = tenants::DbResolver::new(
         db.clone(),
@@ -288,6 +290,7 @@ async fn state_with_storage(
             .context("loading the Casbin policy")?,
         tenants: Arc::new(resolver),
         storage,
+        secrets,
     })
 }
 
@@ -338,7 +341,7 @@ mod tests {
                 .parse::<Service>()
                 .unwrap_err()
                 .to_string()
-                .contains("known: users, products, orders, tenants")
+                .contains("known: users, products, orders, notifications, tenants")
         );
         assert_eq!(Services::new(&[]).unwrap().enabled(), &Service::ALL);
         let one = Services::new(&[Service::Tenants, Service::Tenants]).unwrap();

@@ -59,6 +59,13 @@ pub enum Command {
     /// Cancel unpaid orders past their payment deadline and release their stock, once (`serve`
     /// does it every ORDER_EXPIRY_INTERVAL_SECS; in production a scheduled Lambda runs this).
     ExpireOrders,
+    /// Run the outbox worker on its own (notifications, webhooks): until SIGTERM, or with
+    /// `--once` until nothing is due (a scheduled Lambda). `serve` runs one too unless
+    /// OUTBOX_WORKER=false.
+    Worker {
+        #[arg(long)]
+        once: bool,
+    },
 }
 
 #[derive(Debug, Default, Args)]
@@ -213,6 +220,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await
         }
+        Command::Worker { once } => {
+            init_logs();
+            with_state(|state| async move {
+                if once {
+                    let n = notifications::api::worker(&state, Default::default())
+                        .drain()
+                        .await?;
+                    println!("handled {n} events");
+                    Ok(())
+                } else {
+                    notifications::api::run_worker(state, shutdown_signal()).await
+                }
+            })
+            .await
+        }
     }
 }
 
@@ -289,6 +311,16 @@ async fn serve(services: &Services, args: ServeArgs) -> anyhow::Result<()> {
                 state.config.order_expiry_interval,
             ));
         }
+        let (stop_worker, worker) =
+            if services.has(app::Service::Notifications) && state.config.outbox_worker {
+                let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+                let handle = tokio::spawn(notifications::api::run_worker(state.clone(), async {
+                    stopped.await.ok();
+                }));
+                (Some(stop), Some(handle))
+            } else {
+                (None, None)
+            };
         let router = app::router(state.clone(), services);
         let listener = tokio::net::TcpListener::bind(bind)
             .await
@@ -308,6 +340,15 @@ async fn serve(services: &Services, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("serving")?;
         tracing::info!("shutting down");
+        if let (Some(stop), Some(worker)) = (stop_worker, worker) {
+            // The worker finishes the batch in hand; each handler is bounded by its timeout.
+            stop.send(()).ok();
+            match worker.await {
+                Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "outbox worker failed"),
+                Err(e) => tracing::error!(error = %e, "outbox worker panicked"),
+                Ok(Ok(())) => {}
+            }
+        }
         state.db.close().await;
         Ok(())
     }

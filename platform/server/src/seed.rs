@@ -211,6 +211,9 @@ pub async fn seed(state: &AppState) -> anyhow::Result<SeedReport> {
             .await
             .map_err(|e| anyhow::anyhow!("creating the demo catalogue: {}", describe(&e)))?;
         report.catalog.push((host.clone(), added));
+        notifications::api::seed_console_email(&state.db, tenant, admin)
+            .await
+            .map_err(|e| anyhow::anyhow!("configuring the demo email channel: {}", describe(&e)))?;
     }
     let (_, created) = ensure_user(
         &state.db,

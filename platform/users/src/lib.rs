@@ -1,8 +1,6 @@
 //! User service: accounts, sessions (rotating refresh tokens), profiles, preferences, addresses
 //! and per-tenant role grants, under `/api/v1/users`.
 
-use std::sync::Arc;
-
 use kernel::AppState;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -13,12 +11,10 @@ mod http;
 mod permissions;
 mod repo;
 
-pub use http::Mailer;
-
-/// Every user route. `notifier` delivers verification and reset messages inside the request's
-/// transaction.
-pub fn router(notifier: Arc<dyn notify::Notifier>) -> OpenApiRouter<AppState> {
-    http::router(Mailer(notifier))
+/// Every user route. Verification and reset links go out through the outbox and the
+/// notification service.
+pub fn router() -> OpenApiRouter<AppState> {
+    http::router()
 }
 
 #[cfg(test)]
@@ -40,17 +36,6 @@ mod tests {
             for c in codes {
                 assert!(l.has(&format!("problem-{c}-title")), "{l}: {c}");
                 assert!(l.has(&format!("problem-{c}-detail")), "{l}: {c}");
-            }
-            for t in ["verify_email", "reset_password"] {
-                // Messages with variables only resolve when given their arguments.
-                let args = [
-                    ("url", "https://x".to_string()),
-                    ("marketplace", "Gamarra".to_string()),
-                ];
-                for part in ["subject", "body"] {
-                    let id = format!("users-{t}-{part}");
-                    assert_ne!(l.text_with(&id, &args), id, "{l}");
-                }
             }
         }
         assert_ne!(

@@ -89,6 +89,14 @@ pub async fn seeded() -> Seeded {
             "insert into order_status_history (id, tenant_id, order_id, customer_id, to_status, actor_role) select gen_random_uuid(), $2, id, $1, 'pending_payment', 'customer' from orders where customer_id = $1",
             "insert into order_tracking (id, tenant_id, order_id, vendor_order_id, vendor_id, customer_id, carrier, tracking_number) select gen_random_uuid(), $2, order_id, id, vendor_id, $1, 'c', 'n' from vendor_orders where customer_id = $1",
             "insert into order_tracking_events (id, tenant_id, tracking_id, vendor_id, customer_id, status, occurred_at) select gen_random_uuid(), $2, id, vendor_id, $1, 'in_transit', now() from order_tracking where customer_id = $1",
+            // The notification service's tables: the user's own messages, preferences and devices;
+            // the tenant's channels, templates, webhooks and delivery logs (admins see those).
+            "insert into notification_logs (id, tenant_id, notification_id, attempt, channel, provider, status) select gen_random_uuid(), $2, id, 1, 'in_app', 'in_app', 'sent' from notifications where user_id = $1",
+            "insert into notification_channels (tenant_id, channel, provider) select $2, 'email', 'console' where $1 is not null",
+            "insert into webhook_endpoints (id, tenant_id, url, topics, secret_sealed) select gen_random_uuid(), $2, 'https://x.test/h', array['order.placed'], '\\x00' where $1 is not null",
+            "insert into notification_templates (tenant_id, template, channel, locale, subject, body) select $2, 'order_placed', 'email', 'es', 's', 'b' where $1 is not null",
+            "insert into notification_preferences (tenant_id, user_id, channel, category, enabled) values ($2, $1, 'email', 'marketing', true)",
+            "insert into push_devices (id, tenant_id, user_id, token, platform) values (gen_random_uuid(), $2, $1, 'device-token-1', 'android')",
         ] {
             sqlx::query(sql)
                 .bind(user)

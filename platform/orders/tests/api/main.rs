@@ -26,7 +26,6 @@ pub async fn app_with(f: impl FnOnce(&mut Config)) -> TestApp {
         .with_env_filter("warn")
         .with_test_writer()
         .try_init();
-    let notifier = notify::Registry::builtin().build(&["in_app"]).unwrap();
     TestApp::builder()
         .config(f)
         .build(
@@ -40,7 +39,7 @@ pub async fn app_with(f: impl FnOnce(&mut Config)) -> TestApp {
             },
             ::orders::router()
                 .merge(products::router())
-                .merge(users::router(notifier)),
+                .merge(users::router()),
         )
         .await
 }

@@ -30,7 +30,6 @@ pub async fn app_with(f: impl FnOnce(&mut Config)) -> TestApp {
         .with_env_filter("warn")
         .with_test_writer()
         .try_init();
-    let notifier = notify::Registry::builtin().build(&["in_app"]).unwrap();
     TestApp::builder()
         .config(f)
         .build(
@@ -42,7 +41,7 @@ pub async fn app_with(f: impl FnOnce(&mut Config)) -> TestApp {
                     cfg.tenant_cache_ttl,
                 ))
             },
-            ::products::router().merge(users::router(notifier)),
+            ::products::router().merge(users::router()),
         )
         .await
 }

@@ -1,12 +1,13 @@
 //! Account lifecycle for guests: registration, email verification, password reset.
 
-use axum::{Extension, extract::State, http::StatusCode};
+use axum::{extract::State, http::StatusCode};
 use kernel::{
     ApiError, AppState, RequestCtx,
     auth::{hash_password, hash_token, new_opaque_token},
     error::Problem,
     extract::AppJson,
     i18n::Locale,
+    outbox,
     rbac::Can,
     validate::Validator,
 };
@@ -15,7 +16,7 @@ use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Mailer, expires_in, views::User};
+use super::{expires_in, views::User};
 use crate::{
     accounts::{self, NewAccount},
     domain::{Email, Password, limits},
@@ -57,7 +58,6 @@ pub async fn register_user(
     _: Can<perm::Register>,
     ctx: RequestCtx,
     State(state): State<AppState>,
-    Extension(mailer): Extension<Mailer>,
     AppJson(body): AppJson<RegisterRequest>,
 ) -> Result<(StatusCode, axum::Json<Registered>), ApiError> {
     let account = NewAccount::parse(&body.email, &body.password, body.display_name.as_deref())?;
@@ -78,7 +78,6 @@ pub async fn register_user(
         tx.conn(),
         &state,
         &ctx,
-        &mailer,
         id,
         tokens::VERIFY_EMAIL,
         msg_locale,
@@ -94,39 +93,46 @@ pub async fn register_user(
     ))
 }
 
-/// Stores a single-use token (its hash only) and delivers the link through the notifier, in the
-/// caller's transaction: if anything later fails, neither the token nor the message exists.
+/// Stores a single-use token (its hash only) and, in the caller's transaction, the event that
+/// has the notification service send the link: if anything later fails, neither exists. The
+/// link travels sealed (see `notifications::api::account_link_event`).
 async fn send_token(
     conn: &mut PgConnection,
     state: &AppState,
     ctx: &RequestCtx,
-    mailer: &Mailer,
     user: Uuid,
     purpose: &'static str,
     locale: Locale,
 ) -> Result<(), ApiError> {
     let (token, hash) = new_opaque_token();
-    let (ttl, path) = match purpose {
-        tokens::VERIFY_EMAIL => (state.config.verify_token_ttl, "/verify-email"),
-        _ => (state.config.reset_token_ttl, "/reset-password"),
+    let (ttl, path, topic) = match purpose {
+        tokens::VERIFY_EMAIL => (
+            state.config.verify_token_ttl,
+            "/verify-email",
+            "user.email_verification_requested",
+        ),
+        _ => (
+            state.config.reset_token_ttl,
+            "/reset-password",
+            "user.password_reset_requested",
+        ),
     };
     tokens::insert(conn, &hash, ctx.tenant.id, user, purpose, expires_in(ttl)).await?;
     let url = state
         .config
         .public_url(&ctx.host, &format!("{path}?token={token}"));
-    let args = [
-        ("url", url.clone()),
-        ("marketplace", ctx.tenant.name.clone()),
-    ];
-    let msg = notify::Message {
-        tenant_id: ctx.tenant.id,
-        user_id: user,
-        template: purpose.to_string(),
-        subject: locale.text_with(&format!("users-{purpose}-subject"), &args),
-        body: locale.text_with(&format!("users-{purpose}-body"), &args),
-        data: serde_json::json!({ "token": token, "url": url, "expires_in": ttl.as_secs() }),
-    };
-    mailer.0.send(conn, &msg).await.map_err(ApiError::Internal)
+    let event = notifications::api::account_link_event(
+        &state.secrets,
+        ctx.tenant.id,
+        topic,
+        user,
+        &url,
+        ttl.as_secs(),
+        locale.as_str(),
+    )
+    .map_err(ApiError::Internal)?;
+    outbox::emit(conn, ctx.tenant.id, &event).await?;
+    Ok(())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -188,7 +194,6 @@ pub async fn request_password_reset(
     _: Can<perm::Recover>,
     ctx: RequestCtx,
     State(state): State<AppState>,
-    Extension(mailer): Extension<Mailer>,
     AppJson(body): AppJson<ResetRequest>,
 ) -> Result<StatusCode, ApiError> {
     let email = Email::parse("email", &body.email).map_err(|e| ApiError::Validation(vec![e]))?;
@@ -202,7 +207,6 @@ pub async fn request_password_reset(
             tx.conn(),
             &state,
             &ctx,
-            &mailer,
             user,
             tokens::RESET_PASSWORD,
             locale,

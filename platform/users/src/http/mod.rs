@@ -1,9 +1,6 @@
 //! Handlers by resource. Each handler names its permission (`Can<…>`), reaches rows only through
 //! a tenant transaction, and documents itself for the OpenAPI spec.
 
-use std::sync::Arc;
-
-use axum::Extension;
 use kernel::AppState;
 use serde::{Deserialize, Deserializer};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -16,11 +13,7 @@ mod profile;
 mod sessions;
 mod views;
 
-/// The notifier handlers deliver through, as a request extension.
-#[derive(Clone)]
-pub struct Mailer(pub Arc<dyn notify::Notifier>);
-
-pub fn router(mailer: Mailer) -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(account::register_user))
         .routes(routes!(account::verify_email))
@@ -48,7 +41,6 @@ pub fn router(mailer: Mailer) -> OpenApiRouter<AppState> {
         .routes(routes!(admin::list_users))
         .routes(routes!(admin::list_user_roles))
         .routes(routes!(admin::grant_role, admin::revoke_role))
-        .layer(Extension(mailer))
 }
 
 /// For PATCH bodies: tells "absent" (`None`) from "null" (`Some(None)`), so a client can clear a

@@ -120,29 +120,19 @@ pub async fn update_me(
     Ok(Json(user.into()))
 }
 
-/// Notification and language preferences. Every field is required on update (PUT semantics).
+/// Language preference: for error messages, tokens and every message sent to the user. What the
+/// user receives, and how, is under `/api/v1/notifications/preferences`.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Preferences {
     /// `null` → the marketplace's default language.
     pub locale: Option<Locale>,
-    pub notify_email: bool,
-    pub notify_sms: bool,
-    pub notify_push: bool,
-    pub notify_in_app: bool,
-    /// Consent to marketing messages (off unless the user opts in).
-    pub marketing: bool,
 }
 
 impl From<repo::profiles::PreferencesRow> for Preferences {
     fn from(r: repo::profiles::PreferencesRow) -> Self {
         Self {
             locale: r.locale.as_deref().and_then(Locale::parse),
-            notify_email: r.notify_email,
-            notify_sms: r.notify_sms,
-            notify_push: r.notify_push,
-            notify_in_app: r.notify_in_app,
-            marketing: r.marketing,
         }
     }
 }
@@ -184,11 +174,6 @@ pub async fn update_preferences(
     let me = ctx.require_user()?;
     let row = repo::profiles::PreferencesRow {
         locale: body.locale.map(|l| l.as_str().to_string()),
-        notify_email: body.notify_email,
-        notify_sms: body.notify_sms,
-        notify_push: body.notify_push,
-        notify_in_app: body.notify_in_app,
-        marketing: body.marketing,
     };
     let mut tx = state.db.begin_for(&ctx).await?;
     if !repo::profiles::update_preferences(tx.conn(), me.user_id, &row).await? {

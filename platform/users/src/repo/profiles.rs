@@ -43,24 +43,16 @@ pub async fn update_profile(
 #[derive(Debug, FromRow)]
 pub struct PreferencesRow {
     pub locale: Option<String>,
-    pub notify_email: bool,
-    pub notify_sms: bool,
-    pub notify_push: bool,
-    pub notify_in_app: bool,
-    pub marketing: bool,
 }
 
 pub async fn preferences(
     conn: &mut PgConnection,
     user: Uuid,
 ) -> Result<Option<PreferencesRow>, sqlx::Error> {
-    sqlx::query_as(
-        "select locale, notify_email, notify_sms, notify_push, notify_in_app, marketing
-         from user_preferences where user_id = $1",
-    )
-    .bind(user)
-    .fetch_optional(conn)
-    .await
+    sqlx::query_as("select locale from user_preferences where user_id = $1")
+        .bind(user)
+        .fetch_optional(conn)
+        .await
 }
 
 pub async fn locale(conn: &mut PgConnection, user: Uuid) -> Result<Option<String>, sqlx::Error> {
@@ -78,18 +70,10 @@ pub async fn update_preferences(
     user: Uuid,
     p: &PreferencesRow,
 ) -> Result<bool, sqlx::Error> {
-    let res = sqlx::query(
-        "update user_preferences set locale = $2, notify_email = $3, notify_sms = $4, notify_push = $5,
-           notify_in_app = $6, marketing = $7 where user_id = $1",
-    )
-    .bind(user)
-    .bind(&p.locale)
-    .bind(p.notify_email)
-    .bind(p.notify_sms)
-    .bind(p.notify_push)
-    .bind(p.notify_in_app)
-    .bind(p.marketing)
-    .execute(conn)
-    .await?;
+    let res = sqlx::query("update user_preferences set locale = $2 where user_id = $1")
+        .bind(user)
+        .bind(&p.locale)
+        .execute(conn)
+        .await?;
     Ok(res.rows_affected() == 1)
 }

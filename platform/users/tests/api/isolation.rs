@@ -22,9 +22,7 @@ fn authenticated_routes(
         (
             "PUT",
             "/api/v1/users/me/preferences".into(),
-            Some(
-                json!({"locale": "en", "notify_email": true, "notify_sms": true, "notify_push": true, "notify_in_app": true, "marketing": true}),
-            ),
+            Some(json!({"locale": "en"})),
         ),
         ("GET", "/api/v1/users/me/sessions".into(), None),
         (
@@ -226,7 +224,7 @@ async fn the_runtime_role_sees_nothing_without_a_tenant() {
         "user_preferences",
         "user_sessions",
         "user_tokens",
-        "notifications",
+        "outbox",
     ] {
         let n: i64 =
             sqlx::query_scalar(sqlx::AssertSqlSafe(format!("select count(*) from {table}")))

@@ -21,7 +21,7 @@ async fn app_with_known_key() -> (TestApp, Vec<u8>) {
     )
     .unwrap();
     app.state.jwt = Arc::new(keys);
-    app.router = kernel::http::compose(app.state.clone(), users::router(notifier())).0;
+    app.router = kernel::http::compose(app.state.clone(), users::router()).0;
     (app, der)
 }
 

@@ -1,4 +1,4 @@
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use serde_json::json;
 
@@ -23,7 +23,7 @@ async fn register_creates_account_and_verification_works_once() {
         "user_profiles",
         "user_preferences",
         "user_tokens",
-        "notifications",
+        "outbox",
     ] {
         assert_eq!(count(&app, &a, table).await, 1, "{table}");
     }
@@ -141,7 +141,11 @@ async fn duplicate_email_in_same_tenant_is_409() {
         .await
         .expect_problem(409, "email_taken");
     assert_eq!(count(&app, &a, "users").await, 1);
-    assert_eq!(count(&app, &a, "notifications").await, 1);
+    assert_eq!(
+        count(&app, &a, "outbox").await,
+        1,
+        "no second verification event"
+    );
 }
 
 #[tokio::test]
@@ -181,35 +185,4 @@ async fn registration_is_closed_on_the_platform_host() {
         .await
         .expect_problem(403, "registration_closed");
     assert_eq!(count(&app, &platform(), "users").await, 0);
-}
-
-/// A provider that always fails: the registration rolls back, and the in-app row written by the
-/// provider before it goes with it.
-struct Broken;
-
-#[async_trait::async_trait]
-impl notify::Notifier for Broken {
-    fn name(&self) -> &str {
-        "broken"
-    }
-    async fn send(&self, _: &mut sqlx::PgConnection, _: &notify::Message) -> anyhow::Result<()> {
-        anyhow::bail!("provider down")
-    }
-}
-
-#[tokio::test]
-async fn failed_delivery_rolls_the_registration_back() {
-    let mut registry = notify::Registry::builtin();
-    registry.register("broken", || Ok(Arc::new(Broken)));
-    let app = app_with_notifier(|_| {}, registry.build(&["in_app", "broken"]).unwrap()).await;
-    let a = tenant(&app, "gamarra").await;
-    app.post("/api/v1/users/register")
-        .host(&a.host)
-        .json(&json!({"email": "ana@gamarra.pe", "password": PASSWORD}))
-        .send()
-        .await
-        .expect_problem(500, "internal");
-    for table in ["users", "user_profiles", "user_tokens", "notifications"] {
-        assert_eq!(count(&app, &a, table).await, 0, "{table}");
-    }
 }

@@ -27,7 +27,7 @@ async fn reset_answers_the_same_for_unknown_emails() {
     let sent: i64 = app
         .owner_scalar(
             a.id,
-            "select count(*) from notifications where template = 'reset_password'",
+            "select count(*) from outbox where topic = 'user.password_reset_requested'",
         )
         .await;
     assert_eq!(sent, 1, "only the real account got a message");
