@@ -151,6 +151,22 @@ impl HandlerError {
 #[async_trait::async_trait]
 pub trait Handler: Send + Sync + 'static {
     async fn handle(&self, event: &Claimed) -> Result<(), HandlerError>;
+
+    /// Whether `event` may be handled together with others of its batch by
+    /// [`handle_many`](Self::handle_many). Only first attempts are offered.
+    fn batchable(&self, _event: &Claimed) -> bool {
+        false
+    }
+
+    /// Handles several batchable events at once, all or nothing (in one transaction, say).
+    /// When it fails the worker hands each event to [`handle`](Self::handle) alone, so a bad
+    /// event fails on its own and the others still go through.
+    async fn handle_many(&self, events: &[Claimed]) -> Result<(), HandlerError> {
+        for event in events {
+            self.handle(event).await?;
+        }
+        Ok(())
+    }
 }
 
 /// How a [`Worker`] claims, retries and waits.
@@ -308,13 +324,47 @@ impl Worker {
         }
     }
 
-    /// Claims one batch and delivers it. Returns how many events were claimed.
+    /// Claims one batch and delivers it. Returns how many events were claimed. Failures are
+    /// recorded as they happen; deliveries all at once at the end of the batch (one statement
+    /// instead of a transaction per event). A worker that dies before then delivers them again
+    /// after their lease: delivery is at least once either way.
     pub async fn run_once(&self) -> Result<usize, ApiError> {
         let claimed = self.claim().await?;
         let n = claimed.len();
-        futures::stream::iter(claimed)
-            .for_each_concurrent(self.config.concurrency.max(1), |event| self.deliver(event))
+        let (together, mut alone): (Vec<Claimed>, Vec<Claimed>) = claimed
+            .into_iter()
+            .partition(|e| e.attempt == 1 && self.handler.batchable(e));
+        let mut delivered: Vec<(Uuid, i32)> = Vec::with_capacity(n);
+        if together.len() > 1 {
+            match self.guarded(self.handler.handle_many(&together)).await {
+                Ok(()) => delivered.extend(together.iter().map(|e| (e.id, e.attempt))),
+                Err(e) => {
+                    tracing::warn!(events = together.len(), error = %e,
+                        "outbox: handling the batch together failed; handling each alone");
+                    alone.extend(together);
+                }
+            }
+        } else {
+            alone.extend(together);
+        }
+        let one_by_one: Vec<(Uuid, i32)> = futures::stream::iter(alone)
+            .map(|event| self.deliver(event))
+            .buffer_unordered(self.config.concurrency.max(1))
+            .filter_map(|done| async move { done })
+            .collect()
             .await;
+        delivered.extend(one_by_one);
+        if !delivered.is_empty() {
+            match self.complete(&delivered).await {
+                Ok(k) if k < delivered.len() => tracing::warn!(
+                    lost = delivered.len() - k,
+                    "outbox: some leases expired before the deliveries were recorded; other workers own those events"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e,
+                    "outbox: recording deliveries failed; they will be delivered again after their lease"),
+            }
+        }
         Ok(n)
     }
 
@@ -364,7 +414,29 @@ impl Worker {
         Ok(())
     }
 
-    async fn deliver(&self, event: Claimed) {
+    /// Runs a handler call bounded by the handler timeout, and kept from unwinding into the
+    /// worker: a panic or a timeout is a retryable failure.
+    async fn guarded(
+        &self,
+        handling: impl Future<Output = Result<(), HandlerError>>,
+    ) -> Result<(), HandlerError> {
+        let handling = AssertUnwindSafe(handling).catch_unwind();
+        match tokio::time::timeout(self.config.handler_timeout, handling).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(panic)) => Err(HandlerError::Retryable(anyhow::anyhow!(
+                "handler panicked: {}",
+                panic_message(panic.as_ref())
+            ))),
+            Err(_) => Err(HandlerError::Retryable(anyhow::anyhow!(
+                "handler timed out after {:?}",
+                self.config.handler_timeout
+            ))),
+        }
+    }
+
+    /// Hands `event` to the handler. A delivery is returned (id, attempt) for the batch to
+    /// record; a failure is recorded here.
+    async fn deliver(&self, event: Claimed) -> Option<(Uuid, i32)> {
         let cfg = &self.config;
         let attempt = u32::try_from(event.attempt).unwrap_or(0);
         let outcome = if attempt > cfg.max_attempts {
@@ -374,73 +446,63 @@ impl Worker {
                 cfg.max_attempts
             )))
         } else {
-            let handling = AssertUnwindSafe(self.handler.handle(&event)).catch_unwind();
-            match tokio::time::timeout(cfg.handler_timeout, handling).await {
-                Ok(Ok(result)) => result,
-                Ok(Err(panic)) => Err(HandlerError::Retryable(anyhow::anyhow!(
-                    "handler panicked: {}",
-                    panic_message(panic.as_ref())
-                ))),
-                Err(_) => Err(HandlerError::Retryable(anyhow::anyhow!(
-                    "handler timed out after {:?}",
-                    cfg.handler_timeout
-                ))),
-            }
+            self.guarded(self.handler.handle(&event)).await
         };
-        let recorded = match outcome {
-            Ok(()) => self.record(&event, None).await,
-            Err(err) => {
-                let retry_in = match err {
-                    HandlerError::Retryable(_) if attempt < cfg.max_attempts => {
-                        Some(cfg.backoff(attempt))
-                    }
-                    _ => None,
-                };
-                match retry_in {
-                    Some(wait) => tracing::warn!(event = %event.id, topic = %event.topic,
-                        tenant = %event.tenant_id, attempt, retry_in = ?wait, error = %err,
-                        "outbox: delivery failed, will retry"),
-                    None => tracing::error!(event = %event.id, topic = %event.topic,
-                        tenant = %event.tenant_id, attempt, error = %err,
-                        "outbox: delivery failed for good, event is dead"),
-                }
-                self.record(&event, Some((err.to_string(), retry_in))).await
-            }
+        let err = match outcome {
+            Ok(()) => return Some((event.id, event.attempt)),
+            Err(err) => err,
         };
-        match recorded {
+        let retry_in = match err {
+            HandlerError::Retryable(_) if attempt < cfg.max_attempts => Some(cfg.backoff(attempt)),
+            _ => None,
+        };
+        match retry_in {
+            Some(wait) => tracing::warn!(event = %event.id, topic = %event.topic,
+                tenant = %event.tenant_id, attempt, retry_in = ?wait, error = %err,
+                "outbox: delivery failed, will retry"),
+            None => tracing::error!(event = %event.id, topic = %event.topic,
+                tenant = %event.tenant_id, attempt, error = %err,
+                "outbox: delivery failed for good, event is dead"),
+        }
+        match self.fail(&event, err.to_string(), retry_in).await {
             Ok(true) => {}
             Ok(false) => tracing::warn!(event = %event.id,
                 "outbox: the lease expired before the outcome was recorded; another worker owns the event"),
             Err(e) => tracing::error!(event = %event.id, error = %e,
                 "outbox: recording the outcome failed; the event will be delivered again after its lease"),
         }
+        None
     }
 
-    /// Completes (`failure` = None) or fails the claim. False when the claim is no longer ours.
-    async fn record(
+    /// Marks delivered events done; returns how many were still this worker's claims.
+    async fn complete(&self, delivered: &[(Uuid, i32)]) -> Result<usize, ApiError> {
+        let (ids, attempts): (Vec<Uuid>, Vec<i32>) = delivered.iter().copied().unzip();
+        let mut tx = self.db.begin_platform().await?;
+        let done: i32 = sqlx::query_scalar("select outbox_complete_all($1, $2)")
+            .bind(&ids)
+            .bind(&attempts)
+            .fetch_one(tx.conn())
+            .await?;
+        tx.commit().await?;
+        Ok(usize::try_from(done).unwrap_or(0))
+    }
+
+    /// Records a failed attempt: a retry after `retry_in`, or dead. False when the claim is no
+    /// longer ours.
+    async fn fail(
         &self,
         event: &Claimed,
-        failure: Option<(String, Option<Duration>)>,
+        error: String,
+        retry_in: Option<Duration>,
     ) -> Result<bool, ApiError> {
         let mut tx = self.db.begin_platform().await?;
-        let ours: bool = match failure {
-            None => {
-                sqlx::query_scalar("select outbox_complete($1, $2)")
-                    .bind(event.id)
-                    .bind(event.attempt)
-                    .fetch_one(tx.conn())
-                    .await?
-            }
-            Some((error, retry_in)) => {
-                sqlx::query_scalar("select outbox_fail($1, $2, $3, $4)")
-                    .bind(event.id)
-                    .bind(event.attempt)
-                    .bind(error)
-                    .bind(retry_in.map(micros))
-                    .fetch_one(tx.conn())
-                    .await?
-            }
-        };
+        let ours: bool = sqlx::query_scalar("select outbox_fail($1, $2, $3, $4)")
+            .bind(event.id)
+            .bind(event.attempt)
+            .bind(error)
+            .bind(retry_in.map(micros))
+            .fetch_one(tx.conn())
+            .await?;
         tx.commit().await?;
         Ok(ours)
     }

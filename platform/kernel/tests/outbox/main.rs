@@ -589,8 +589,16 @@ async fn a_stale_claim_cannot_complete_or_fail_the_event() {
             1,
             false,
         ),
-        ("select outbox_complete($1, $2)", 1, false),
-        ("select outbox_complete($1, $2)", 2, true),
+        (
+            "select outbox_complete_all(array[$1], array[$2]) = 1",
+            1,
+            false,
+        ),
+        (
+            "select outbox_complete_all(array[$1], array[$2]) = 1",
+            2,
+            true,
+        ),
     ] {
         let changed: bool = sqlx::query_scalar(sql)
             .bind(id)

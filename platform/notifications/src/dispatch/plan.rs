@@ -26,56 +26,90 @@ use crate::{
     repo::{
         self,
         notifications::NewNotification,
-        recipients::{Marketplace, Recipient},
+        recipients::{Recipient, Setting},
     },
 };
 
-pub(super) async fn plan(d: &Dispatcher, ev: &Claimed) -> Result<(), HandlerError> {
-    let rules = topics::rules(&ev.topic);
-    let webhooks = WEBHOOK_TOPICS.contains(&ev.topic.as_str());
-    if rules.is_empty() && !webhooks {
+/// Plans `events`, all of `tenant`, in one transaction: the marketplace's settings and every
+/// recipient are read once for all of them.
+pub(super) async fn plan(
+    d: &Dispatcher,
+    tenant: Uuid,
+    events: &[&Claimed],
+) -> Result<(), HandlerError> {
+    let mut tx = d.begin(tenant).await.map_err(retryable)?;
+    let conn = tx.conn();
+    let mut planned = Vec::with_capacity(events.len());
+    let mut templates = Vec::new();
+    let mut hook_topics = Vec::new();
+    for ev in events {
+        let rules = topics::rules(&ev.topic);
+        let mut audiences = Vec::with_capacity(rules.len());
+        for rule in rules {
+            let ids = match rule.audience {
+                Audience::Subject => uuid_field(&ev.payload, "user_id").into_iter().collect(),
+                Audience::Customer => uuid_field(&ev.payload, "customer_id").into_iter().collect(),
+                Audience::Vendors => {
+                    let vendors = uuid_list(&ev.payload, "vendor_ids");
+                    repo::recipients::vendor_owners(conn, &vendors)
+                        .await
+                        .map_err(retryable)?
+                }
+                Audience::Admins => repo::recipients::admins(conn).await.map_err(retryable)?,
+            };
+            templates.push(rule.template);
+            audiences.push((*rule, ids));
+        }
+        if WEBHOOK_TOPICS.contains(&ev.topic.as_str()) {
+            hook_topics.push(ev.topic.as_str());
+        }
+        let link = match ev.topic.starts_with("user.") {
+            true => Some(
+                api::open_account_link(&d.state.secrets, tenant, &ev.payload)
+                    .map_err(HandlerError::permanent)?,
+            ),
+            false => None,
+        };
+        planned.push((ev, audiences, link));
+    }
+    if templates.is_empty() && hook_topics.is_empty() {
         return Ok(());
     }
-    let mut tx = d.begin(ev.tenant_id).await.map_err(retryable)?;
-    let conn = tx.conn();
-    let mut audiences = Vec::with_capacity(rules.len());
-    for rule in rules {
-        let ids = match rule.audience {
-            Audience::Subject => uuid_field(&ev.payload, "user_id").into_iter().collect(),
-            Audience::Customer => uuid_field(&ev.payload, "customer_id").into_iter().collect(),
-            Audience::Vendors => {
-                let vendors = uuid_list(&ev.payload, "vendor_ids");
-                repo::recipients::vendor_owners(conn, &vendors)
-                    .await
-                    .map_err(retryable)?
-            }
-            Audience::Admins => repo::recipients::admins(conn).await.map_err(retryable)?,
+    templates.sort();
+    templates.dedup();
+    hook_topics.sort();
+    hook_topics.dedup();
+    let Some(setting) = repo::recipients::setting(conn, tenant, &templates, &hook_topics)
+        .await
+        .map_err(retryable)?
+    else {
+        return Err(HandlerError::permanent(anyhow::anyhow!(
+            "the tenant no longer exists"
+        )));
+    };
+    let everyone: Vec<Uuid> = planned
+        .iter()
+        .flat_map(|(_, audiences, _)| audiences.iter().flat_map(|(_, ids)| ids))
+        .copied()
+        .collect();
+    let people = repo::recipients::load(conn, &everyone)
+        .await
+        .map_err(retryable)?;
+    let mut rows = Vec::new();
+    for (ev, audiences, link) in &planned {
+        let what = Occasion {
+            tenant,
+            event_id: ev.id,
+            topic: &ev.topic,
+            payload: &ev.payload,
+            link: link.as_deref(),
         };
-        audiences.push((*rule, ids));
+        rows.extend(messages(
+            &d.state, &setting, &people, &what, audiences, None,
+        ));
+        rows.extend(webhook_messages(&setting, &what));
     }
-    let link = match ev.topic.starts_with("user.") {
-        true => Some(
-            api::open_account_link(&d.state.secrets, ev.tenant_id, &ev.payload)
-                .map_err(HandlerError::permanent)?,
-        ),
-        false => None,
-    };
-    let what = Occasion {
-        tenant: ev.tenant_id,
-        event_id: ev.id,
-        topic: &ev.topic,
-        payload: &ev.payload,
-        link: link.as_deref(),
-    };
-    let mut rows = messages(conn, &d.state, &what, &audiences, None)
-        .await
-        .map_err(retryable)?;
-    if webhooks {
-        rows.extend(webhook_messages(conn, &what).await.map_err(retryable)?);
-    }
-    write(conn, ev.tenant_id, &rows, None)
-        .await
-        .map_err(retryable)?;
+    write(conn, tenant, &rows, None).await.map_err(retryable)?;
     tx.commit().await.map_err(retryable)
 }
 
@@ -93,42 +127,34 @@ pub(crate) struct Occasion<'a> {
 /// The messages for `audiences` (each rule with the people it names): per person, per channel
 /// their preferences allow and the tenant configured, rendered in their locale. `send_at` in
 /// the future makes them `scheduled`.
-pub(crate) async fn messages(
-    conn: &mut sqlx::PgConnection,
+pub(crate) fn messages(
     state: &AppState,
+    setting: &Setting,
+    people: &HashMap<Uuid, Recipient>,
     what: &Occasion<'_>,
     audiences: &[(Rule, Vec<Uuid>)],
     send_at: Option<OffsetDateTime>,
-) -> anyhow::Result<Vec<NewNotification>> {
-    let Some(market) = repo::recipients::marketplace(conn, what.tenant).await? else {
-        anyhow::bail!("the tenant no longer exists");
-    };
-    let mut everyone: Vec<Uuid> = audiences.iter().flat_map(|(_, ids)| ids).copied().collect();
-    everyone.sort();
-    everyone.dedup();
-    let people: HashMap<Uuid, Recipient> = repo::recipients::load(conn, &everyone)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
-    let configured: HashSet<String> = repo::channels::enabled(conn).await?.into_iter().collect();
-    let names: Vec<&str> = audiences.iter().map(|(r, _)| r.template).collect();
-    let wordings: HashMap<(String, String, String), Wording> = repo::templates::of(conn, &names)
-        .await?
-        .into_iter()
+) -> Vec<NewNotification> {
+    let configured: HashSet<&str> = setting.channels.iter().map(String::as_str).collect();
+    let wordings: HashMap<(&str, &str, &str), Wording> = setting
+        .wordings
+        .iter()
         .map(|t| {
             let wording = Wording {
-                subject: t.subject,
-                body: t.body,
-                html: t.html,
+                subject: t.subject.clone(),
+                body: t.body.clone(),
+                html: t.html.clone(),
             };
-            ((t.template, t.channel, t.locale), wording)
+            (
+                (t.template.as_str(), t.channel.as_str(), t.locale.as_str()),
+                wording,
+            )
         })
         .collect();
     let ctx = Context {
         state,
         what,
-        market: &market,
+        market: setting,
     };
     let now = OffsetDateTime::now_utc();
     let (status_in_app, status_other, due) = match send_at {
@@ -156,11 +182,7 @@ pub(crate) async fn messages(
                     Channel::Push | Channel::Webhook => continue,
                 };
                 let locale = ctx.locale(person);
-                let key = (
-                    rule.template.to_string(),
-                    channel.as_str().to_string(),
-                    locale.as_str().to_string(),
-                );
+                let key = (rule.template, channel.as_str(), locale.as_str());
                 let args = ctx.args(person, locale);
                 let mut content =
                     render::render(rule.template, channel, locale, &args, wordings.get(&key));
@@ -204,17 +226,15 @@ pub(crate) async fn messages(
             }
         }
     }
-    Ok(rows)
+    rows
 }
 
 /// One message per enabled endpoint subscribed to the topic; the body is the event payload.
-async fn webhook_messages(
-    conn: &mut sqlx::PgConnection,
-    what: &Occasion<'_>,
-) -> Result<Vec<NewNotification>, sqlx::Error> {
-    Ok(repo::endpoints::subscribed(conn, what.topic)
-        .await?
-        .into_iter()
+fn webhook_messages(setting: &Setting, what: &Occasion<'_>) -> Vec<NewNotification> {
+    setting
+        .endpoints
+        .iter()
+        .filter(|e| e.topics.iter().any(|t| t == what.topic))
         .map(|endpoint| NewNotification {
             id: Uuid::now_v7(),
             user_id: None,
@@ -225,7 +245,7 @@ async fn webhook_messages(
             category: Category::Transactional.as_str(),
             template: "webhook".into(),
             locale: None,
-            recipient: Some(endpoint.url),
+            recipient: Some(endpoint.url.clone()),
             subject: what.topic.to_string(),
             body: String::new(),
             html: None,
@@ -233,7 +253,7 @@ async fn webhook_messages(
             status: "pending",
             send_at: OffsetDateTime::now_utc(),
         })
-        .collect())
+        .collect()
 }
 
 /// Writes the messages and, in the same transaction, the work item that sends each one not
@@ -258,7 +278,7 @@ pub(crate) async fn write(
 struct Context<'a> {
     state: &'a AppState,
     what: &'a Occasion<'a>,
-    market: &'a Marketplace,
+    market: &'a Setting,
 }
 
 impl Context<'_> {

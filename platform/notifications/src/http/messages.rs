@@ -34,6 +34,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_message))
         .routes(routes!(cancel_message))
         .routes(routes!(retry_message))
+        .routes(routes!(list_dead_events))
+        .routes(routes!(retry_dead_event))
 }
 
 /// A message and where it stands.
@@ -237,7 +239,7 @@ pub async fn retry_message(
     if n.status != "dead" || !outbox::retry(tx.conn(), id).await? {
         return Err(ApiError::conflict("notification_not_dead"));
     }
-    repo::notifications::set_status(tx.conn(), id, "pending").await?;
+    repo::notifications::revive(tx.conn(), id).await?;
     let n = repo::notifications::get(tx.conn(), id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -355,15 +357,18 @@ pub async fn send_message(
         .db
         .begin_scoped_with(ctx.tenant.id, ctx.user_id(), &[("app.worker", "on")])
         .await?;
+    let setting = repo::recipients::setting(tx.conn(), ctx.tenant.id, &[rule.template], &[])
+        .await?
+        .ok_or(ApiError::TenantNotFound)?;
+    let people = repo::recipients::load(tx.conn(), &body.user_ids).await?;
     let rows = dispatch::messages(
-        tx.conn(),
         &state,
+        &setting,
+        &people,
         &what,
         &[(rule, body.user_ids.clone())],
         later,
-    )
-    .await
-    .map_err(ApiError::internal)?;
+    );
     let written = dispatch::write(tx.conn(), ctx.tenant.id, &rows, later).await?;
     let ids: Vec<Uuid> = written.into_iter().map(|(id, _)| id).collect();
     let messages = repo::notifications::get_many(tx.conn(), &ids)
@@ -379,4 +384,61 @@ pub async fn send_message(
             messages,
         }),
     ))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DeadEventQuery {
+    /// Items per page, 1 to 100 (default 20).
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Events of the marketplace the worker gave up on (planning or sending failed for good),
+/// oldest first. Account links in them are sealed.
+#[utoipa::path(get, path = "/api/v1/notifications/events/dead", tag = "notifications", security(("bearer" = [])),
+    params(DeadEventQuery),
+    responses(
+        (status = 200, body = Page<outbox::DeadEvent>),
+        (status = "4XX", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_dead_events(
+    _: Can<perm::ManageNotifications>,
+    ctx: RequestCtx,
+    State(state): State<AppState>,
+    AppQuery(q): AppQuery<DeadEventQuery>,
+) -> Result<Json<Page<outbox::DeadEvent>>, ApiError> {
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    let (limit, cursor) = (page.limit()?, page.cursor::<Uuid>()?);
+    let mut tx = state.db.begin_for(&ctx).await?;
+    let rows =
+        outbox::list_dead(tx.conn(), Some(ctx.tenant.id), cursor, i64::from(limit) + 1).await?;
+    tx.commit().await?;
+    Ok(Json(Page::from_rows(rows, limit, |e| e.id)))
+}
+
+/// Gives a dead event a fresh set of attempts (a message's send work item revives the message).
+#[utoipa::path(post, path = "/api/v1/notifications/events/{id}/retry", tag = "notifications", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 204),
+        (status = "4XX", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn retry_dead_event(
+    _: Can<perm::ManageNotifications>,
+    ctx: RequestCtx,
+    State(state): State<AppState>,
+    AppPath(id): AppPath<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    let mut tx = state.db.begin_for(&ctx).await?;
+    if !outbox::retry(tx.conn(), id).await? {
+        return Err(ApiError::NotFound);
+    }
+    repo::notifications::revive(tx.conn(), id).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -38,13 +38,6 @@ pub async fn get(
     .await
 }
 
-/// Channels with an enabled provider.
-pub async fn enabled(conn: &mut PgConnection) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("select channel from notification_channels where enabled")
-        .fetch_all(conn)
-        .await
-}
-
 pub struct Upsert<'a> {
     pub channel: &'a str,
     pub provider: &'a str,

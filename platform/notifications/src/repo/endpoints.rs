@@ -19,18 +19,6 @@ pub struct Endpoint {
 const COLUMNS: &str =
     "id, url, topics, description, secret_sealed, enabled, created_at, updated_at";
 
-pub async fn subscribed(
-    conn: &mut PgConnection,
-    topic: &str,
-) -> Result<Vec<Endpoint>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!(
-        "select {COLUMNS} from webhook_endpoints where enabled and $1 = any(topics)"
-    )))
-    .bind(topic)
-    .fetch_all(conn)
-    .await
-}
-
 pub async fn list(conn: &mut PgConnection) -> Result<Vec<Endpoint>, sqlx::Error> {
     sqlx::query_as(AssertSqlSafe(format!(
         "select {COLUMNS} from webhook_endpoints order by id"

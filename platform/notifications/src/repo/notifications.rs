@@ -183,6 +183,15 @@ pub async fn set_status(
     Ok(())
 }
 
+/// A dead message whose work item an admin retried: pending again (no-op for other rows).
+pub async fn revive(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("update notifications set status = 'pending' where id = $1 and status = 'dead'")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Cancels a scheduled message. False when it is not (or no longer) scheduled.
 pub async fn cancel(conn: &mut PgConnection, id: Uuid) -> Result<Option<bool>, sqlx::Error> {
     let row: Option<(String,)> = sqlx::query_as(

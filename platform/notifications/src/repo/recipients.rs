@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::PgConnection;
+use sqlx::{PgConnection, types::Json};
 use uuid::Uuid;
 
 use crate::domain::{Category, Channel};
@@ -15,7 +15,7 @@ pub struct Recipient {
     pub phone: Option<String>,
     pub locale: Option<String>,
     /// Stored preferences as `channel/category` → enabled.
-    pub prefs: sqlx::types::Json<HashMap<String, bool>>,
+    pub prefs: Json<HashMap<String, bool>>,
     pub has_push: bool,
 }
 
@@ -27,9 +27,12 @@ impl Recipient {
     }
 }
 
-/// Active accounts among `ids`, with their contact points and preferences.
-pub async fn load(conn: &mut PgConnection, ids: &[Uuid]) -> Result<Vec<Recipient>, sqlx::Error> {
-    sqlx::query_as(
+/// Active accounts among `ids`, with their contact points and preferences, by id.
+pub async fn load(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Recipient>, sqlx::Error> {
+    let rows: Vec<Recipient> = sqlx::query_as(
         "select u.id, u.email::text as email, coalesce(p.display_name, '') as name, p.phone,
                 pr.locale,
                 coalesce((select jsonb_object_agg(np.channel || '/' || np.category, np.enabled)
@@ -42,7 +45,8 @@ pub async fn load(conn: &mut PgConnection, ids: &[Uuid]) -> Result<Vec<Recipient
     )
     .bind(ids)
     .fetch_all(conn)
-    .await
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r)).collect())
 }
 
 /// The owners of these vendors.
@@ -62,20 +66,55 @@ pub async fn admins(conn: &mut PgConnection) -> Result<Vec<Uuid>, sqlx::Error> {
         .await
 }
 
-/// The tenant as messages name it.
+/// Everything about the marketplace that planning needs, in one round trip: how messages name
+/// it, its enabled channels, its wordings of `templates`, and its endpoints subscribed to
+/// any of `topics`.
 #[derive(Debug, sqlx::FromRow)]
-pub struct Marketplace {
+pub struct Setting {
     pub name: String,
     pub slug: String,
     pub default_locale: String,
+    pub channels: Vec<String>,
+    pub wordings: Json<Vec<WordingRow>>,
+    pub endpoints: Json<Vec<EndpointRef>>,
 }
 
-pub async fn marketplace(
+#[derive(Debug, serde::Deserialize)]
+pub struct WordingRow {
+    pub template: String,
+    pub channel: String,
+    pub locale: String,
+    pub subject: String,
+    pub body: String,
+    pub html: Option<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct EndpointRef {
+    pub id: Uuid,
+    pub url: String,
+    pub topics: Vec<String>,
+}
+
+pub async fn setting(
     conn: &mut PgConnection,
     tenant: Uuid,
-) -> Result<Option<Marketplace>, sqlx::Error> {
-    sqlx::query_as("select name, slug, default_locale from tenants where id = $1")
-        .bind(tenant)
-        .fetch_optional(conn)
-        .await
+    templates: &[&str],
+    topics: &[&str],
+) -> Result<Option<Setting>, sqlx::Error> {
+    sqlx::query_as(
+        "select t.name, t.slug, t.default_locale,
+                array(select channel from notification_channels where enabled) as channels,
+                coalesce((select jsonb_agg(jsonb_build_object('template', w.template, 'channel', w.channel,
+                                   'locale', w.locale, 'subject', w.subject, 'body', w.body, 'html', w.html))
+                            from notification_templates w where w.template = any($2)), '[]') as wordings,
+                coalesce((select jsonb_agg(jsonb_build_object('id', e.id, 'url', e.url, 'topics', e.topics))
+                            from webhook_endpoints e where e.enabled and e.topics && $3), '[]') as endpoints
+           from tenants t where t.id = $1",
+    )
+    .bind(tenant)
+    .bind(templates)
+    .bind(topics)
+    .fetch_optional(conn)
+    .await
 }

@@ -16,19 +16,6 @@ pub struct TemplateRow {
 
 const COLUMNS: &str = "template, channel, locale, subject, body, html, updated_at";
 
-/// Overrides of these templates (planning loads them once per event).
-pub async fn of(
-    conn: &mut PgConnection,
-    templates: &[&str],
-) -> Result<Vec<TemplateRow>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!(
-        "select {COLUMNS} from notification_templates where template = any($1)"
-    )))
-    .bind(templates)
-    .fetch_all(conn)
-    .await
-}
-
 pub async fn list(conn: &mut PgConnection) -> Result<Vec<TemplateRow>, sqlx::Error> {
     sqlx::query_as(AssertSqlSafe(format!(
         "select {COLUMNS} from notification_templates order by template, channel, locale"

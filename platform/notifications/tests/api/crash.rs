@@ -267,3 +267,72 @@ async fn a_provider_that_times_out_is_retried() {
     };
     assert_eq!(status, "failed", "retrying: {error}");
 }
+
+#[tokio::test]
+async fn an_event_that_cannot_be_planned_is_dead_and_listed_for_admins() {
+    let app = app().await;
+    let t = tenant(&app, "gamarra").await;
+    let other = tenant(&app, "polvos").await;
+    let admin = user(&app, &t, "admin@gamarra.test", &["admin"]).await;
+    let other_admin = user(&app, &other, "admin@polvos.test", &["admin"]).await;
+    let ana = user(&app, &t, "ana@gamarra.test", &[]).await;
+    // A reset link sealed for another marketplace does not open here: permanent, no retries.
+    let forged = notifications::api::account_link_event(
+        &app.state.secrets,
+        other.id,
+        "user.password_reset_requested",
+        ana.id,
+        "http://x/reset?token=t",
+        60,
+        "es",
+    )
+    .unwrap();
+    let id = emit(&app, &t, &forged.topic, forged.aggregate_id, forged.payload).await;
+    // Claimed in the same batch, planned together: the bad one must not sink the others.
+    order_placed(&app, &t, ana.id, &[]).await;
+    order_placed(&app, &t, ana.id, &[]).await;
+    drain(&app).await;
+    assert_eq!(count(&app, &t, "template = 'order_placed'").await, 2);
+    let dead = app
+        .get("/api/v1/notifications/events/dead")
+        .host(&t.host)
+        .bearer(&admin.token)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(dead.body["items"][0]["id"], id.to_string(), "{dead:?}");
+    assert_eq!(dead.body["items"][0]["attempts"], 1);
+    assert!(!dead.text.contains("token=t"), "the link stays sealed");
+    let theirs = app
+        .get("/api/v1/notifications/events/dead")
+        .host(&other.host)
+        .bearer(&other_admin.token)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(theirs.body["items"], json!([]));
+    app.post(&format!("/api/v1/notifications/events/{id}/retry"))
+        .host(&other.host)
+        .bearer(&other_admin.token)
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+    app.post(&format!("/api/v1/notifications/events/{id}/retry"))
+        .host(&t.host)
+        .bearer(&admin.token)
+        .send()
+        .await
+        .expect(204);
+    let status: String = app
+        .owner_scalar(
+            t.id,
+            &format!("select status from outbox where id = '{id}'"),
+        )
+        .await;
+    assert_eq!(status, "pending");
+    assert_eq!(
+        count(&app, &t, "template = 'reset_password'").await,
+        0,
+        "nothing was sent"
+    );
+}

@@ -167,3 +167,85 @@ async fn commands_explain_missing_configuration() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `serve` runs the outbox worker: a registration made through the served API reaches the new
+/// user's inbox with nothing else running, woken by NOTIFY.
+#[tokio::test]
+async fn serve_runs_the_outbox_worker() {
+    let db = kernel::testing::TestDb::new().await;
+    let tenant = uuid::Uuid::now_v7();
+    let mut owner = db.owner.begin().await.unwrap();
+    sqlx::query("select set_config('app.tenant_id', $1, true)")
+        .bind(kernel::tenant::PLATFORM_TENANT_ID.to_string())
+        .execute(&mut *owner)
+        .await
+        .unwrap();
+    sqlx::query("insert into tenants (id, slug, name) values ($1, 'gamarra', 'Gamarra')")
+        .bind(tenant)
+        .execute(&mut *owner)
+        .await
+        .unwrap();
+    owner.commit().await.unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let data = TempDataDir::new();
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_gamarriando"))
+        .arg("serve")
+        .env("DATABASE_URL", &db.app_url)
+        .env("BIND", format!("127.0.0.1:{port}"))
+        .env("GAMARRIANDO_DATA_DIR", &data.0)
+        .env_remove("REDIS_URL")
+        .env_remove("OUTBOX_WORKER")
+        .env_remove("GAMARRIANDO_SERVICES")
+        .kill_on_drop(true)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let register = || {
+        client
+            .post(format!("http://127.0.0.1:{port}/api/v1/users/register"))
+            .header("host", "gamarra.localhost")
+            .json(&serde_json::json!({"email": "ana@gamarra.pe", "password": "correct horse battery"}))
+            .send()
+    };
+    let mut registered = false;
+    for _ in 0..100 {
+        if let Ok(res) = register().await {
+            assert_eq!(res.status(), 201);
+            registered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(registered, "the server did not come up");
+    let mut delivered = 0i64;
+    for _ in 0..100 {
+        let mut tx = db.owner.begin().await.unwrap();
+        sqlx::query("select set_config('app.tenant_id', $1, true)")
+            .bind(tenant.to_string())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        delivered = sqlx::query_scalar(
+            "select count(*) from notifications where template = 'verify_email' and channel = 'in_app'",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        if delivered == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    server.kill().await.ok();
+    assert_eq!(
+        delivered, 1,
+        "the worker inside serve delivered the verification message"
+    );
+}
