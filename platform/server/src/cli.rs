@@ -57,11 +57,12 @@ pub enum Command {
     /// Create the demo marketplaces and accounts (idempotent) and print how to use them.
     Seed,
     /// Cancel unpaid orders past their payment deadline and release their stock, once (`serve`
-    /// does it every ORDER_EXPIRY_INTERVAL_SECS; in production a scheduled Lambda runs this).
+    /// does it every ORDER_EXPIRY_INTERVAL_SECS). In Lambda it serves scheduled invocations,
+    /// each one a sweep.
     ExpireOrders,
     /// Run the outbox worker on its own (notifications, webhooks): until SIGTERM, or with
-    /// `--once` until nothing is due (a scheduled Lambda). `serve` runs one too unless
-    /// OUTBOX_WORKER=false.
+    /// `--once` until nothing is due. In Lambda, `worker --once` serves scheduled invocations,
+    /// each one a drain. `serve` runs a worker too unless OUTBOX_WORKER=false.
     Worker {
         #[arg(long)]
         once: bool,
@@ -208,6 +209,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     seed::render(&report, &seed::base_url(state.config.bind))
                 );
                 Ok(())
+            })
+            .await
+        }
+        Command::ExpireOrders if lambda::in_lambda() => {
+            init_logs();
+            lambda::run_job(|state| async move {
+                let expired = orders::api::expire_all(&state).await?;
+                Ok(serde_json::json!({ "expired": expired }))
+            })
+            .await
+        }
+        Command::Worker { once: true } if lambda::in_lambda() => {
+            init_logs();
+            lambda::run_job(|state| async move {
+                let handled = notifications::api::worker(&state, Default::default())
+                    .drain()
+                    .await?;
+                Ok(serde_json::json!({ "handled": handled }))
             })
             .await
         }

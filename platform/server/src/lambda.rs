@@ -3,7 +3,7 @@
 
 use anyhow::{Context as _, bail};
 use axum::Router;
-use kernel::config::Config;
+use kernel::{AppState, config::Config};
 use lambda_http::{
     Adapter, Context, LambdaEvent, Service as _, request::LambdaRequest, tower::ServiceExt as _,
 };
@@ -41,6 +41,28 @@ pub async fn run(services: &Services) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!(e))
         .context("Lambda runtime")
+}
+
+/// Serves scheduled invocations (EventBridge) of a job instead of HTTP: each invocation runs
+/// `job` once and answers its summary. `gamarriando worker --once` and `expire-orders` run this
+/// way in Lambda.
+pub async fn run_job<F, Fut>(job: F) -> anyhow::Result<()>
+where
+    F: Fn(AppState) -> Fut,
+    Fut: Future<Output = anyhow::Result<serde_json::Value>>,
+{
+    let config = lambda_config(Config::from_env()?)?;
+    let state = app::build_state(config).await?;
+    let job = &job;
+    let state = &state;
+    lambda_http::lambda_runtime::run(lambda_http::service_fn(
+        move |_: LambdaEvent<serde_json::Value>| async move {
+            job(state.clone()).await.map_err(lambda_http::Error::from)
+        },
+    ))
+    .await
+    .map_err(|e| anyhow::anyhow!(e))
+    .context("Lambda runtime")
 }
 
 /// Handles one raw event exactly as [`lambda_http::run`] does — event JSON to `LambdaRequest`, to

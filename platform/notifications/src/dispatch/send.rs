@@ -114,7 +114,7 @@ async fn resolve(
             "webhook",
             || {
                 let secret = secrets.open_str(
-                    &crate::http::webhooks::secret_context(n.tenant_id, id),
+                    &repo::endpoints::secret_context(n.tenant_id, id),
                     &endpoint.secret_sealed,
                 )?;
                 Ok(ProviderConfig {
@@ -141,10 +141,7 @@ async fn resolve(
                 .secret_sealed
                 .as_deref()
                 .map(|s| {
-                    secrets.open_str(
-                        &crate::http::channels::secret_context(n.tenant_id, &n.channel),
-                        s,
-                    )
+                    secrets.open_str(&repo::channels::secret_context(n.tenant_id, &n.channel), s)
                 })
                 .transpose()?;
             Ok(ProviderConfig {

@@ -25,11 +25,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(test_channel))
 }
 
-/// The sealing context of a channel's credential: it opens for this tenant and channel only.
-pub fn secret_context(tenant: Uuid, channel: &str) -> String {
-    format!("notification_channels/{tenant}/{channel}")
-}
-
 /// The channels a tenant configures (in-app needs no provider; webhooks are endpoints).
 const CHANNELS: [&str; 3] = ["email", "sms", "push"];
 
@@ -162,7 +157,7 @@ pub async fn put_channel(
     if !body.settings.is_object() {
         return Err(ApiError::field("settings", "invalid_type"));
     }
-    let context = secret_context(ctx.tenant.id, &channel);
+    let context = repo::channels::secret_context(ctx.tenant.id, &channel);
     let mut tx = state.db.begin_for(&ctx).await?;
     // The secret to check the settings with: the new one, else the stored one.
     let secret = match &body.secret {
@@ -279,7 +274,7 @@ pub async fn test_channel(
         .map(|s| {
             state
                 .secrets
-                .open_str(&secret_context(ctx.tenant.id, &channel), &s)
+                .open_str(&repo::channels::secret_context(ctx.tenant.id, &channel), &s)
         })
         .transpose()
         .map_err(ApiError::internal)?;

@@ -4,13 +4,13 @@
 use kernel::AppState;
 use utoipa_axum::router::OpenApiRouter;
 
-pub mod channels;
+mod channels;
 mod inbox;
 mod messages;
 mod preferences;
 mod public;
 mod templates;
-pub mod webhooks;
+mod webhooks;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

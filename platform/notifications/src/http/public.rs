@@ -16,7 +16,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     dispatch::open_unsubscribe_token,
     domain::{Category, Channel},
-    http::channels::secret_context,
     repo::{self, logs::NewLog},
 };
 
@@ -115,7 +114,7 @@ pub async fn twilio_status(
         .map(|s| {
             state
                 .secrets
-                .open_str(&secret_context(ctx.tenant.id, "sms"), s)
+                .open_str(&repo::channels::secret_context(ctx.tenant.id, "sms"), s)
         })
         .transpose()
         .map_err(ApiError::internal)?

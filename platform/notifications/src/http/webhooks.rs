@@ -25,11 +25,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(update_webhook, delete_webhook))
 }
 
-/// The sealing context of an endpoint's signing secret.
-pub fn secret_context(tenant: Uuid, endpoint: Uuid) -> String {
-    format!("webhook_endpoints/{tenant}/{endpoint}")
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Webhook {
     pub id: Uuid,
@@ -172,7 +167,7 @@ pub async fn create_webhook(
     let sealed = state
         .secrets
         .seal_str(
-            &secret_context(ctx.tenant.id, id),
+            &repo::endpoints::secret_context(ctx.tenant.id, id),
             &SecretString::from(secret.clone()),
         )
         .map_err(ApiError::internal)?;

@@ -4,6 +4,12 @@ use serde_json::Value;
 use sqlx::{AssertSqlSafe, PgConnection};
 use time::OffsetDateTime;
 
+/// The sealing context of a channel's credential (`secret_sealed`): it opens for this tenant and
+/// channel only.
+pub fn secret_context(tenant: uuid::Uuid, channel: &str) -> String {
+    format!("notification_channels/{tenant}/{channel}")
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ChannelRow {
     pub channel: String,

@@ -4,6 +4,11 @@ use sqlx::{AssertSqlSafe, PgConnection};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+/// The sealing context of an endpoint's signing secret (`secret_sealed`).
+pub fn secret_context(tenant: Uuid, endpoint: Uuid) -> String {
+    format!("webhook_endpoints/{tenant}/{endpoint}")
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Endpoint {
     pub id: Uuid,

@@ -239,22 +239,8 @@ async fn a_provider_that_times_out_is_retried() {
     });
     set_channel(&app, &t, &admin.token, "sms", twilio_like).await;
     let ana = user(&app, &t, "ana@gamarra.test", &[]).await;
-    let _: i32 = app
-        .owner_scalar(
-            t.id,
-            &format!(
-                "update user_profiles set phone = '+51987654321' where user_id = '{}' returning 1",
-                ana.id
-            ),
-        )
-        .await;
-    app.put("/api/v1/notifications/preferences")
-        .host(&t.host)
-        .bearer(&ana.token)
-        .json(&json!({"preferences": [{"channel": "sms", "category": "transactional", "enabled": true}]}))
-        .send()
-        .await
-        .expect(200);
+    set_phone(&app, &t, ana.id).await;
+    set_preference(&app, &t, &ana.token, "sms", "transactional", true).await;
     order_placed(&app, &t, ana.id, &[]).await;
     drain(&app).await;
     assert_eq!(slow.hits().len(), 1);

@@ -187,13 +187,7 @@ async fn password_reset_is_emailed_in_the_users_language_and_its_link_works() {
     use_smtp(&app, &t, &admin.token).await;
     let ana = user(&app, &t, "ana@gamarra.test", &[]).await;
     // Even with transactional email switched off: she asked for this one.
-    app.put("/api/v1/notifications/preferences")
-        .host(&t.host)
-        .bearer(&ana.token)
-        .json(&json!({"preferences": [{"channel": "email", "category": "transactional", "enabled": false}]}))
-        .send()
-        .await
-        .expect(200);
+    set_preference(&app, &t, &ana.token, "email", "transactional", false).await;
     app.post("/api/v1/users/password-reset")
         .host(&t.host)
         .json(&json!({"email": "ana@gamarra.test"}))
@@ -258,26 +252,12 @@ async fn sms_go_out_in_twilios_format_and_delivery_reports_are_verified() {
         "secret": "twilio-auth-token-0123456789",
     })).await;
     let ana = user(&app, &t, "ana@gamarra.test", &[]).await;
-    let _: i32 = app
-        .owner_scalar(
-            t.id,
-            &format!(
-                "update user_profiles set phone = '+51987654321' where user_id = '{}' returning 1",
-                ana.id
-            ),
-        )
-        .await;
+    set_phone(&app, &t, ana.id).await;
     // SMS is opt-in.
     order_placed(&app, &t, ana.id, &[]).await;
     drain(&app).await;
     assert!(twilio.hits().is_empty());
-    app.put("/api/v1/notifications/preferences")
-        .host(&t.host)
-        .bearer(&ana.token)
-        .json(&json!({"preferences": [{"channel": "sms", "category": "transactional", "enabled": true}]}))
-        .send()
-        .await
-        .expect(200);
+    set_preference(&app, &t, &ana.token, "sms", "transactional", true).await;
     order_placed(&app, &t, ana.id, &[]).await;
     drain(&app).await;
     let hits = twilio.hits();

@@ -177,6 +177,34 @@ pub async fn count(app: &TestApp, t: &Tenant, sql_where: &str) -> i64 {
     .await
 }
 
+/// Sets one of the user's preferences through the API.
+pub async fn set_preference(
+    app: &TestApp,
+    t: &Tenant,
+    token: &str,
+    channel: &str,
+    category: &str,
+    enabled: bool,
+) {
+    app.put("/api/v1/notifications/preferences")
+        .host(&t.host)
+        .bearer(token)
+        .json(&json!({"preferences": [{"channel": channel, "category": category, "enabled": enabled}]}))
+        .send()
+        .await
+        .expect(200);
+}
+
+/// Gives the user a phone number (+51987654321), as their profile would.
+pub async fn set_phone(app: &TestApp, t: &Tenant, user: Uuid) {
+    let _: i32 = app
+        .owner_scalar(
+            t.id,
+            &format!("update user_profiles set phone = '+51987654321' where user_id = '{user}' returning 1"),
+        )
+        .await;
+}
+
 /// Sets a channel's provider as the tenant's admin would.
 pub async fn set_channel(app: &TestApp, t: &Tenant, admin: &str, channel: &str, body: Value) {
     app.put(&format!("/api/v1/notifications/channels/{channel}"))
