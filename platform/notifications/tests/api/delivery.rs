@@ -428,3 +428,86 @@ async fn webhooks_are_signed_and_verify_with_a_reference_implementation() {
         hit.header("gamarriando-delivery")
     );
 }
+
+#[tokio::test]
+async fn push_goes_to_every_device_through_fcm_with_a_service_account_token() {
+    use aws_lc_rs::{
+        encoding::AsDer,
+        rsa::{KeyPair, KeySize},
+    };
+    use base64::Engine;
+    let app = app().await;
+    let t = tenant(&app, "gamarra").await;
+    let admin = user(&app, &t, "admin@gamarra.test", &["admin"]).await;
+    // One local server plays Google's token endpoint and FCM: its answer carries both shapes.
+    let google = Receiver::start(Behaviour::Answer(
+        200,
+        r#"{"access_token":"ya29.test-token","expires_in":3600,"token_type":"Bearer","name":"projects/tienda-test/messages/0:1"}"#,
+    ))
+    .await;
+    let key = KeyPair::generate(KeySize::Rsa2048).unwrap();
+    let der = base64::engine::general_purpose::STANDARD.encode(key.as_der().unwrap().as_ref());
+    let pem = format!("-----BEGIN PRIVATE KEY-----\n{der}\n-----END PRIVATE KEY-----\n");
+    let account = json!({
+        "type": "service_account", "project_id": "tienda-test", "private_key_id": "k1",
+        "private_key": pem, "client_email": "notify@tienda-test.iam.gserviceaccount.com",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    });
+    set_channel(
+        &app,
+        &t,
+        &admin.token,
+        "push",
+        json!({
+            "provider": "fcm",
+            "settings": {"base_url": google.url, "token_uri": format!("{}/token", google.url)},
+            "secret": account.to_string(),
+        }),
+    )
+    .await;
+    let ana = user(&app, &t, "ana@gamarra.test", &[]).await;
+    for device in ["fcm-token-phone-0123456789", "fcm-token-tablet-0123456789"] {
+        app.post("/api/v1/notifications/devices")
+            .host(&t.host)
+            .bearer(&ana.token)
+            .json(&json!({"token": device, "platform": "android"}))
+            .send()
+            .await
+            .expect(201);
+    }
+    order_placed(&app, &t, ana.id, &[]).await;
+    drain(&app).await;
+    let hits = google.hits();
+    let (token_calls, sends): (Vec<_>, Vec<_>) =
+        hits.iter().partition(|h| h.uri.path() == "/token");
+    assert_eq!(token_calls.len(), 1, "one access token for both sends");
+    let grant = token_calls[0].form();
+    assert!(grant.contains(&(
+        "grant_type".into(),
+        "urn:ietf:params:oauth:grant-type:jwt-bearer".into()
+    )));
+    assert_eq!(sends.len(), 2);
+    let mut devices = Vec::new();
+    for send in &sends {
+        assert_eq!(send.uri.path(), "/v1/projects/tienda-test/messages:send");
+        assert_eq!(send.header("authorization"), "Bearer ya29.test-token");
+        let body = send.json();
+        assert_eq!(
+            body["message"]["notification"]["title"],
+            "Recibimos tu pedido GM-4821-XK"
+        );
+        devices.push(body["message"]["token"].as_str().unwrap().to_string());
+    }
+    devices.sort();
+    assert_eq!(
+        devices,
+        ["fcm-token-phone-0123456789", "fcm-token-tablet-0123456789"]
+    );
+    let status: String = app
+        .owner_scalar(
+            t.id,
+            "select status from notifications where channel = 'push'",
+        )
+        .await;
+    assert_eq!(status, "sent");
+}
