@@ -37,25 +37,58 @@ pub(super) async fn plan(
     tenant: Uuid,
     events: &[&Claimed],
 ) -> Result<(), HandlerError> {
+    // Events nobody hears of (`order.processing`) need no transaction at all.
+    let events: Vec<&Claimed> = events
+        .iter()
+        .copied()
+        .filter(|ev| {
+            !topics::rules(&ev.topic).is_empty() || WEBHOOK_TOPICS.contains(&ev.topic.as_str())
+        })
+        .collect();
+    if events.is_empty() {
+        return Ok(());
+    }
     let mut tx = d.begin(tenant).await.map_err(retryable)?;
     let conn = tx.conn();
+    // Who the rules name, read once for the whole batch: vendors' owners and the admins.
+    let needs = |audience| {
+        events.iter().any(|ev| {
+            topics::rules(&ev.topic)
+                .iter()
+                .any(|r| r.audience == audience)
+        })
+    };
+    let vendor_ids: Vec<Uuid> = events
+        .iter()
+        .flat_map(|ev| uuid_list(&ev.payload, "vendor_ids"))
+        .collect();
+    let owners: HashMap<Uuid, Uuid> = if needs(Audience::Vendors) && !vendor_ids.is_empty() {
+        repo::recipients::vendor_owners(conn, &vendor_ids)
+            .await
+            .map_err(retryable)?
+    } else {
+        HashMap::new()
+    };
+    let admins = if needs(Audience::Admins) {
+        repo::recipients::admins(conn).await.map_err(retryable)?
+    } else {
+        Vec::new()
+    };
     let mut planned = Vec::with_capacity(events.len());
     let mut templates = Vec::new();
     let mut hook_topics = Vec::new();
-    for ev in events {
+    for ev in &events {
         let rules = topics::rules(&ev.topic);
         let mut audiences = Vec::with_capacity(rules.len());
         for rule in rules {
             let ids = match rule.audience {
                 Audience::Subject => uuid_field(&ev.payload, "user_id").into_iter().collect(),
                 Audience::Customer => uuid_field(&ev.payload, "customer_id").into_iter().collect(),
-                Audience::Vendors => {
-                    let vendors = uuid_list(&ev.payload, "vendor_ids");
-                    repo::recipients::vendor_owners(conn, &vendors)
-                        .await
-                        .map_err(retryable)?
-                }
-                Audience::Admins => repo::recipients::admins(conn).await.map_err(retryable)?,
+                Audience::Vendors => uuid_list(&ev.payload, "vendor_ids")
+                    .iter()
+                    .filter_map(|v| owners.get(v).copied())
+                    .collect(),
+                Audience::Admins => admins.clone(),
             };
             templates.push(rule.template);
             audiences.push((*rule, ids));
@@ -70,10 +103,7 @@ pub(super) async fn plan(
             ),
             false => None,
         };
-        planned.push((ev, audiences, link));
-    }
-    if templates.is_empty() && hook_topics.is_empty() {
-        return Ok(());
+        planned.push((*ev, audiences, link));
     }
     templates.sort();
     templates.dedup();

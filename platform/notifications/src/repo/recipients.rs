@@ -49,15 +49,17 @@ pub async fn load(
     Ok(rows.into_iter().map(|r| (r.id, r)).collect())
 }
 
-/// The owners of these vendors.
+/// The owner of each of these vendors, by vendor.
 pub async fn vendor_owners(
     conn: &mut PgConnection,
     vendors: &[Uuid],
-) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar("select user_id from vendors where id = any($1)")
-        .bind(vendors)
-        .fetch_all(conn)
-        .await
+) -> Result<HashMap<Uuid, Uuid>, sqlx::Error> {
+    let rows: Vec<(Uuid, Uuid)> =
+        sqlx::query_as("select id, user_id from vendors where id = any($1)")
+            .bind(vendors)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().collect())
 }
 
 pub async fn admins(conn: &mut PgConnection) -> Result<Vec<Uuid>, sqlx::Error> {

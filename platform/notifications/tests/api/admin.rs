@@ -282,3 +282,34 @@ async fn scheduled_messages_wait_for_their_time_and_can_be_cancelled() {
         .await
         .expect_problem(403, "forbidden");
 }
+
+#[tokio::test]
+async fn bad_webhook_input_is_refused_and_writes_nothing() {
+    let app = app().await;
+    let t = tenant(&app, "gamarra").await;
+    let admin = user(&app, &t, "admin@gamarra.test", &["admin"]).await;
+    for body in [
+        json!({"url": "ftp://x.test/h", "topics": ["order.placed"]}),
+        json!({"url": "https://x.test/h", "topics": []}),
+        json!({"url": "https://x.test/h", "topics": ["user.password_reset_requested"]}),
+        json!({"url": "https://x.test/h", "topics": ["order.placed"], "secret": "mine"}),
+    ] {
+        let res = app
+            .post("/api/v1/notifications/webhooks")
+            .host(&t.host)
+            .bearer(&admin.token)
+            .lang("es")
+            .json(&body)
+            .send()
+            .await
+            .expect(422);
+        assert_eq!(
+            res.headers["content-type"], "application/problem+json",
+            "{body}"
+        );
+    }
+    let n: i64 = app
+        .owner_scalar(t.id, "select count(*) from webhook_endpoints")
+        .await;
+    assert_eq!(n, 0);
+}

@@ -29,6 +29,25 @@ async fn nobody_reads_another_users_inbox() {
         .send()
         .await
         .expect_problem(404, "not_found");
+    let marked = app
+        .post("/api/v1/notifications/inbox/read-all")
+        .host(&t.host)
+        .bearer(&bea.token)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(marked.body["marked"], 0);
+    let unread = app
+        .get("/api/v1/notifications/inbox/unread-count")
+        .host(&t.host)
+        .bearer(&ana.token)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(
+        unread.body["unread"], 1,
+        "Bea's read-all left Ana's message unread"
+    );
     // The database itself: as Bea, even an unfiltered query sees none of Ana's rows.
     let mut tx = app.state.db.begin_scoped(t.id, Some(bea.id)).await.unwrap();
     let seen: i64 = sqlx::query_scalar("select count(*) from notifications")
@@ -141,6 +160,34 @@ async fn nothing_crosses_marketplaces() {
             .await
             .expect_problem(404, "not_found");
     }
+    app.patch(&format!("/api/v1/notifications/webhooks/{hook_id}"))
+        .host(&b.host)
+        .bearer(&admin_b.token)
+        .json(&json!({"enabled": false}))
+        .send()
+        .await
+        .expect_problem(404, "not_found");
+    // B's admin addressing A's customer reaches nobody.
+    let sent = app
+        .post("/api/v1/notifications/messages")
+        .host(&b.host)
+        .bearer(&admin_b.token)
+        .json(&json!({"user_ids": [ana.id], "category": "transactional", "title": "x", "message": "y"}))
+        .send()
+        .await
+        .expect(201);
+    assert_eq!(sent.body["messages"], json!([]));
+    // A delivery report on B's host cannot touch A's messages (B has no SMS channel to verify it).
+    app.post("/api/v1/notifications/callbacks/twilio")
+        .host(&b.host)
+        .header("x-twilio-signature", "c2lnbmF0dXJl")
+        .raw(
+            "application/x-www-form-urlencoded",
+            "MessageSid=SM1&MessageStatus=delivered",
+        )
+        .send()
+        .await
+        .expect_problem(403, "forbidden");
     // A's token on B's host is refused outright.
     app.get("/api/v1/notifications/inbox")
         .host(&b.host)
