@@ -1,4 +1,5 @@
-//! What other crates may call: the server runs the expiry sweep.
+//! What other crates may call: the server runs the expiry sweep; the payment service reads
+//! orders it charges for and reports payments and refunds, inside its own transaction.
 
 use std::time::Duration;
 
@@ -6,8 +7,10 @@ use kernel::{ApiError, AppState};
 use products::api::stock;
 use uuid::Uuid;
 
+pub use crate::domain::Status;
+
 use crate::{
-    domain::{Actor, Status},
+    domain::Actor,
     workflow::{self, Transition},
 };
 
@@ -85,4 +88,162 @@ pub async fn run_expiry(state: AppState, every: Duration) {
             Err(e) => tracing::warn!(error = %e, "order expiry failed"),
         }
     }
+}
+
+/// What the payment service needs of an order to charge for it.
+#[derive(Clone, Debug)]
+pub struct Payable {
+    pub id: Uuid,
+    pub number: String,
+    pub customer_id: Uuid,
+    pub status: Status,
+    pub total_minor: i64,
+    pub currency: String,
+    pub locale: String,
+    pub expires_at: time::OffsetDateTime,
+    pub refunded_minor: i64,
+}
+
+/// One vendor's part of an order, as refunds see it.
+#[derive(Clone, Debug)]
+pub struct Part {
+    pub id: Uuid,
+    pub vendor_id: Uuid,
+    pub status: Status,
+    pub total_minor: i64,
+}
+
+/// The order as the caller may see it (row-level security decides), locked for the rest of the
+/// caller's transaction when `lock`.
+pub async fn payable(
+    conn: &mut sqlx::PgConnection,
+    order: Uuid,
+    lock: bool,
+) -> Result<Option<Payable>, ApiError> {
+    let Some(o) = crate::repo::orders::get(conn, order, lock).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Payable {
+        id: o.id,
+        number: o.number,
+        customer_id: o.customer_id,
+        status: workflow::parse(&o.status)?,
+        total_minor: o.total_minor,
+        currency: o.currency,
+        locale: o.locale,
+        expires_at: o.expires_at,
+        refunded_minor: o.refunded_minor,
+    }))
+}
+
+/// The vendor orders of `order` the caller may see.
+pub async fn parts(conn: &mut sqlx::PgConnection, order: Uuid) -> Result<Vec<Part>, ApiError> {
+    crate::repo::orders::vendor_orders_of(conn, order)
+        .await?
+        .into_iter()
+        .map(|vo| {
+            Ok(Part {
+                id: vo.id,
+                vendor_id: vo.vendor_id,
+                status: workflow::parse(&vo.status)?,
+                total_minor: vo.total_minor,
+            })
+        })
+        .collect()
+}
+
+/// What recording a payment did to its order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaidOutcome {
+    /// The order moved to `paid` (its stock reservation became a sale).
+    Paid,
+    /// It was already paid or beyond: a repeated confirmation.
+    AlreadyPaid,
+    /// It can no longer be paid (cancelled, expired and swept): the money must go back.
+    NotPayable,
+}
+
+/// The payment service confirms that `order` is paid, inside its transaction (scoped to the
+/// order's tenant). Idempotent: a second confirmation changes nothing.
+pub async fn record_payment(
+    conn: &mut sqlx::PgConnection,
+    tenant: Uuid,
+    order: Uuid,
+) -> Result<PaidOutcome, ApiError> {
+    let current = payable(conn, order, true)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    match current.status {
+        Status::PendingPayment => {}
+        Status::Cancelled => return Ok(PaidOutcome::NotPayable),
+        _ => return Ok(PaidOutcome::AlreadyPaid),
+    }
+    workflow::apply(
+        conn,
+        tenant,
+        &Transition {
+            order,
+            vendor_order: None,
+            to: Status::Paid,
+            actor: Actor::System,
+            actor_id: None,
+            reason: Some("payment captured"),
+        },
+    )
+    .await?;
+    Ok(PaidOutcome::Paid)
+}
+
+/// The payment service refunded money of `order`: `refunded_minor` is everything refunded on it
+/// so far and `whole_parts` the vendor orders now refunded in full. Parts refunded in full move
+/// to `refunded` (every live part once the whole total is back); a refund that completes no part
+/// leaves the order `partially_refunded`. Idempotent: amounts are totals, not increments.
+pub async fn record_refund(
+    conn: &mut sqlx::PgConnection,
+    tenant: Uuid,
+    order: Uuid,
+    refunded_minor: i64,
+    whole_parts: &[Uuid],
+) -> Result<(), ApiError> {
+    let current = payable(conn, order, true)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    sqlx::query("update orders set refunded_minor = greatest(refunded_minor, $2) where id = $1")
+        .bind(order)
+        .bind(refunded_minor)
+        .execute(&mut *conn)
+        .await?;
+    let all = refunded_minor >= current.total_minor;
+    let targets: Vec<Uuid> = parts(conn, order)
+        .await?
+        .into_iter()
+        .filter(|p| p.status.can_become(Status::Refunded))
+        .filter(|p| all || whole_parts.contains(&p.id))
+        .map(|p| p.id)
+        .collect();
+    for vendor_order in &targets {
+        workflow::apply(
+            conn,
+            tenant,
+            &Transition {
+                order,
+                vendor_order: Some(*vendor_order),
+                to: Status::Refunded,
+                actor: Actor::System,
+                actor_id: None,
+                reason: Some("refunded"),
+            },
+        )
+        .await?;
+    }
+    if targets.is_empty()
+        && refunded_minor > 0
+        && !matches!(
+            current.status,
+            Status::PartiallyRefunded | Status::Refunded | Status::Cancelled
+        )
+    {
+        workflow::mark_partially_refunded(conn, tenant, order, current.status).await?;
+    }
+    Ok(())
 }

@@ -71,7 +71,12 @@ pub async fn apply(
     if targets.is_empty() {
         return Err(TRANSITION_INVALID);
     }
-    if t.to == Status::Paid && order.expires_at <= time::OffsetDateTime::now_utc() {
+    // A payment the provider confirmed is accepted while the order still waits for it (the row
+    // lock keeps the sweep out); anyone else marking paid must beat the deadline.
+    if t.to == Status::Paid
+        && t.actor != Actor::System
+        && order.expires_at <= time::OffsetDateTime::now_utc()
+    {
         return Err(ApiError::conflict("order_expired"));
     }
 
@@ -127,7 +132,7 @@ pub async fn apply(
         .iter()
         .map(|(_, s)| parse(s))
         .collect::<Result<_, _>>()?;
-    let derived = Status::derive(&parts);
+    let derived = Status::derive(&parts, order.refunded_minor > 0);
     let before = parse(&order.status)?;
     if derived != before {
         changes.push(Change {
@@ -174,6 +179,49 @@ pub async fn apply(
         order,
         availability_changed,
     })
+}
+
+/// Money came back without completing any vendor's part: the order (not its parts) says so.
+pub async fn mark_partially_refunded(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    order: Uuid,
+    from: Status,
+) -> Result<(), ApiError> {
+    let row = repo::orders::get(conn, order, true)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let change = Change {
+        vendor_order: None,
+        from,
+        to: Status::PartiallyRefunded,
+    };
+    repo::orders::record_changes(
+        conn,
+        tenant,
+        &row,
+        &[change],
+        None,
+        "system",
+        Some("refunded"),
+    )
+    .await?;
+    let event = Event::new(
+        "order.partially_refunded",
+        order,
+        json!({
+            "order_id": order,
+            "number": row.number,
+            "customer_id": row.customer_id,
+            "status": Status::PartiallyRefunded,
+            "refunded_minor": row.refunded_minor,
+            "total_minor": row.total_minor,
+            "currency": row.currency,
+            "locale": row.locale,
+        }),
+    );
+    outbox::emit(conn, tenant, &event).await?;
+    Ok(())
 }
 
 /// Units per variant of the given vendor orders' items.

@@ -135,9 +135,10 @@ impl Status {
     }
 
     /// The order's status from its vendor orders': cancelled when every part is; refunded when
-    /// every part still standing is, partially refunded when some are; otherwise the least
-    /// advanced part (an order is shipped when all its parts are).
-    pub fn derive(parts: &[Status]) -> Status {
+    /// every part still standing is, partially refunded when some are or when money was
+    /// refunded (`money_refunded`) without a whole part; otherwise the least advanced part (an
+    /// order is shipped when all its parts are).
+    pub fn derive(parts: &[Status], money_refunded: bool) -> Status {
         let live: Vec<Status> = parts
             .iter()
             .copied()
@@ -150,7 +151,7 @@ impl Status {
         if refunded == live.len() {
             return Status::Refunded;
         }
-        if refunded > 0 {
+        if refunded > 0 || money_refunded {
             return Status::PartiallyRefunded;
         }
         live.into_iter()
@@ -239,14 +240,20 @@ mod tests {
     #[test]
     fn order_status_is_derived_from_its_parts() {
         assert_eq!(
-            Status::derive(&[PendingPayment, PendingPayment]),
+            Status::derive(&[PendingPayment, PendingPayment], false),
             PendingPayment
         );
-        assert_eq!(Status::derive(&[Shipped, Processing]), Processing);
-        assert_eq!(Status::derive(&[Shipped, Delivered]), Shipped);
-        assert_eq!(Status::derive(&[Delivered, Cancelled]), Delivered);
-        assert_eq!(Status::derive(&[Cancelled, Cancelled]), Cancelled);
-        assert_eq!(Status::derive(&[Refunded, Cancelled]), Refunded);
-        assert_eq!(Status::derive(&[Refunded, Shipped]), PartiallyRefunded);
+        assert_eq!(Status::derive(&[Shipped, Processing], false), Processing);
+        assert_eq!(Status::derive(&[Shipped, Delivered], false), Shipped);
+        assert_eq!(Status::derive(&[Delivered, Cancelled], false), Delivered);
+        assert_eq!(Status::derive(&[Cancelled, Cancelled], false), Cancelled);
+        assert_eq!(Status::derive(&[Refunded, Cancelled], false), Refunded);
+        assert_eq!(
+            Status::derive(&[Refunded, Shipped], false),
+            PartiallyRefunded
+        );
+        assert_eq!(Status::derive(&[Shipped, Paid], true), PartiallyRefunded);
+        assert_eq!(Status::derive(&[Refunded, Refunded], true), Refunded);
+        assert_eq!(Status::derive(&[Cancelled], true), Cancelled);
     }
 }

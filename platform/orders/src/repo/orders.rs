@@ -160,12 +160,15 @@ pub struct OrderRow {
     pub paid_at: Option<OffsetDateTime>,
     pub cancelled_at: Option<OffsetDateTime>,
     pub updated_at: OffsetDateTime,
+    /// Refunded so far (by the payment service).
+    pub refunded_minor: i64,
 }
 
 const ORDER_COLS: &str =
     "o.id, o.number, o.customer_id, o.status, o.currency::text, o.subtotal_minor,
     o.shipping_minor, o.tax_minor, o.total_minor, o.tax_rate_bps, o.tax_inclusive, o.item_count,
-    o.locale, o.note, o.expires_at, o.placed_at, o.paid_at, o.cancelled_at, o.updated_at";
+    o.locale, o.note, o.expires_at, o.placed_at, o.paid_at, o.cancelled_at, o.updated_at,
+    o.refunded_minor";
 
 pub async fn get(
     conn: &mut PgConnection,
