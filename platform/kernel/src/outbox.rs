@@ -169,6 +169,39 @@ pub trait Handler: Send + Sync + 'static {
     }
 }
 
+/// Several services' handlers as one: each event goes to every handler, in order (the payment
+/// service moves an order before the notification service tells anyone about it). A failing
+/// handler fails the event, and the retry offers it to every handler again, which at-least-once
+/// delivery already requires them to tolerate.
+pub struct Fanout(Vec<Arc<dyn Handler>>);
+
+impl Fanout {
+    pub fn new(handlers: Vec<Arc<dyn Handler>>) -> Self {
+        Fanout(handlers)
+    }
+}
+
+#[async_trait::async_trait]
+impl Handler for Fanout {
+    async fn handle(&self, event: &Claimed) -> Result<(), HandlerError> {
+        for h in &self.0 {
+            h.handle(event).await?;
+        }
+        Ok(())
+    }
+
+    fn batchable(&self, event: &Claimed) -> bool {
+        self.0.iter().all(|h| h.batchable(event))
+    }
+
+    async fn handle_many(&self, events: &[Claimed]) -> Result<(), HandlerError> {
+        for h in &self.0 {
+            h.handle_many(events).await?;
+        }
+        Ok(())
+    }
+}
+
 /// How a [`Worker`] claims, retries and waits.
 #[derive(Clone, Debug)]
 pub struct WorkerConfig {

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use kernel::{
     AppState,
-    outbox::{Event, Worker, WorkerConfig},
+    outbox::{Event, Fanout, Handler, Worker, WorkerConfig},
     secrets::Sealer,
 };
 use secrecy::ExposeSecret;
@@ -17,16 +17,24 @@ use uuid::Uuid;
 
 use crate::Dispatcher;
 
-/// The outbox worker with this service's handler: every tenant's events become notifications,
-/// and notifications are sent. Any number may run at once.
-pub fn worker(state: &AppState, config: WorkerConfig) -> Worker {
-    let dispatcher = Dispatcher::new(state.clone(), config.max_attempts);
-    Worker::new(state.db.clone(), Arc::new(dispatcher)).with_config(config)
+/// The outbox worker: each event goes to `first` (other services' handlers, such as the payment
+/// service moving an order to paid), then to this service, which turns every tenant's events
+/// into notifications and sends them. Any number may run at once.
+pub fn worker(state: &AppState, config: WorkerConfig, first: Vec<Arc<dyn Handler>>) -> Worker {
+    let dispatcher: Arc<dyn Handler> =
+        Arc::new(Dispatcher::new(state.clone(), config.max_attempts));
+    let handler: Arc<dyn Handler> = if first.is_empty() {
+        dispatcher
+    } else {
+        Arc::new(Fanout::new(first.into_iter().chain([dispatcher]).collect()))
+    };
+    Worker::new(state.db.clone(), handler).with_config(config)
 }
 
-/// Runs a worker until `shutdown`, woken by NOTIFY on a connection of its own.
+/// Runs `worker` until `shutdown`, woken by NOTIFY on a connection of its own.
 pub async fn run_worker(
     state: AppState,
+    worker: Worker,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let url = state
@@ -37,7 +45,7 @@ pub async fn run_worker(
     let listener = PgListener::connect(url.expose_secret())
         .await
         .context("connecting the outbox listener")?;
-    worker(&state, WorkerConfig::default())
+    worker
         .run(listener, shutdown)
         .await
         .context("subscribing to the outbox channel")

@@ -30,6 +30,9 @@ pub enum Service {
     Products,
     /// Carts, checkout, the order workflow, tracking and history: `/api/v1/orders/*`.
     Orders,
+    /// Gateways, payments, saved methods, the ledger, refunds and provider webhooks:
+    /// `/api/v1/payments/*`.
+    Payments,
     /// Inbox, preferences, channels, templates, webhooks and delivery logs:
     /// `/api/v1/notifications/*`. Where it is mounted, `serve` also runs the outbox worker.
     Notifications,
@@ -38,10 +41,11 @@ pub enum Service {
 }
 
 impl Service {
-    pub const ALL: [Service; 5] = [
+    pub const ALL: [Service; 6] = [
         Service::Users,
         Service::Products,
         Service::Orders,
+        Service::Payments,
         Service::Notifications,
         Service::Tenants,
     ];
@@ -51,6 +55,7 @@ impl Service {
             Service::Users => "users",
             Service::Products => "products",
             Service::Orders => "orders",
+            Service::Payments => "payments",
             Service::Notifications => "notifications",
             Service::Tenants => "tenants",
         }
@@ -125,6 +130,7 @@ impl Services {
         (name = "users", description = "Accounts, sessions, profiles, addresses and roles of one marketplace"),
         (name = "products", description = "Vendors, categories, products, variants, inventory, images and search of one marketplace"),
         (name = "orders", description = "Carts, checkout, orders and their vendor parts, status workflow and tracking"),
+        (name = "payments", description = "Paying for orders through each marketplace's gateways (sandbox, Stripe, PayPal), saved payment methods, the ledger, refunds and provider webhooks; for admins: gateways and payment settings"),
         (name = "notifications", description = "The in-app inbox, notification preferences and devices; for admins: channels, templates, webhooks, scheduled messages and delivery logs"),
         (name = "platform", description = "Platform staff (on the platform host): the marketplace registry and custom domains"),
     )
@@ -188,6 +194,7 @@ pub fn api(services: &Services) -> OpenApiRouter<AppState> {
             Service::Users => users::router(),
             Service::Products => products::router(),
             Service::Orders => orders::router(),
+            Service::Payments => payments::router(),
             Service::Notifications => notifications::router(),
             Service::Tenants => tenants::router(),
         });

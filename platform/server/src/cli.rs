@@ -223,9 +223,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Worker { once: true } if lambda::in_lambda() => {
             init_logs();
             lambda::run_job(|state| async move {
-                let handled = notifications::api::worker(&state, Default::default())
-                    .drain()
-                    .await?;
+                let handled = crate::outbox_worker(&state).drain().await?;
                 Ok(serde_json::json!({ "handled": handled }))
             })
             .await
@@ -243,13 +241,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             init_logs();
             with_state(|state| async move {
                 if once {
-                    let n = notifications::api::worker(&state, Default::default())
-                        .drain()
-                        .await?;
+                    let n = crate::outbox_worker(&state).drain().await?;
                     println!("handled {n} events");
                     Ok(())
                 } else {
-                    notifications::api::run_worker(state, shutdown_signal()).await
+                    let worker = crate::outbox_worker(&state);
+                    notifications::api::run_worker(state, worker, shutdown_signal()).await
                 }
             })
             .await
@@ -333,9 +330,14 @@ async fn serve(services: &Services, args: ServeArgs) -> anyhow::Result<()> {
         let (stop_worker, worker) =
             if services.has(app::Service::Notifications) && state.config.outbox_worker {
                 let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-                let handle = tokio::spawn(notifications::api::run_worker(state.clone(), async {
-                    stopped.await.ok();
-                }));
+                let worker = crate::outbox_worker(&state);
+                let handle = tokio::spawn(notifications::api::run_worker(
+                    state.clone(),
+                    worker,
+                    async {
+                        stopped.await.ok();
+                    },
+                ));
                 (Some(stop), Some(handle))
             } else {
                 (None, None)

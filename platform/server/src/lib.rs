@@ -8,3 +8,13 @@ pub mod cli;
 pub mod embedded_pg;
 pub mod lambda;
 pub mod seed;
+
+/// The outbox worker with every service's handler: the payment service first (a captured
+/// payment marks its order paid), then the notification service.
+pub fn outbox_worker(state: &kernel::AppState) -> kernel::outbox::Worker {
+    notifications::api::worker(
+        state,
+        Default::default(),
+        vec![payments::api::handler(state)],
+    )
+}

@@ -214,6 +214,11 @@ pub async fn seed(state: &AppState) -> anyhow::Result<SeedReport> {
         notifications::api::seed_console_email(&state.db, tenant, admin)
             .await
             .map_err(|e| anyhow::anyhow!("configuring the demo email channel: {}", describe(&e)))?;
+        payments::api::seed_sandbox(state, tenant, admin)
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!("configuring the demo sandbox gateway: {}", describe(&e))
+            })?;
     }
     let (_, created) = ensure_user(
         &state.db,

@@ -78,7 +78,7 @@ async fn a_worker_killed_after_sending_and_before_recording_sends_again_with_the
     let arrived = hook.arrived.notified();
     let state = app.state.clone();
     let dying = tokio::spawn(async move {
-        notifications::api::worker(&state, worker_config())
+        notifications::api::worker(&state, worker_config(), vec![])
             .drain()
             .await
     });
@@ -132,7 +132,7 @@ async fn two_workers_never_deliver_the_same_message_twice() {
     let mut workers = Vec::new();
     for _ in 0..2 {
         let listener = PgListener::connect(&url).await.unwrap();
-        let worker = notifications::api::worker(&app.state, worker_config());
+        let worker = notifications::api::worker(&app.state, worker_config(), vec![]);
         let mut stopped = stopped.clone();
         workers.push(tokio::spawn(worker.run(listener, async move {
             let _ = stopped.wait_for(|s| *s).await;

@@ -114,7 +114,7 @@ pub fn worker_config() -> WorkerConfig {
 
 /// Plans and sends everything due now (events, then the messages they made), as a worker does.
 pub async fn drain(app: &TestApp) -> usize {
-    notifications::api::worker(&app.state, worker_config())
+    notifications::api::worker(&app.state, worker_config(), vec![])
         .drain()
         .await
         .unwrap()
