@@ -16,9 +16,9 @@ use crate::{
     gateways::Gateway,
     repo::{
         self,
-        ledger::NewEntry,
+        ledger::NewLedgerEntry,
         payments::{PaymentRow, StatusChange},
-        refunds::RefundRow,
+        refunds::Refund,
     },
 };
 
@@ -100,7 +100,7 @@ pub async fn record(
     repo::ledger::append(
         conn,
         tenant,
-        &NewEntry {
+        &NewLedgerEntry {
             payment_id: payment.id,
             refund_id: None,
             kind,
@@ -155,7 +155,7 @@ pub async fn refund(
     gateway: &Gateway,
     payment: &PaymentRow,
     req: &RefundRequest<'_>,
-) -> Result<RefundRow, ApiError> {
+) -> Result<Refund, ApiError> {
     if parse_status(&payment.status)? != PaymentStatus::Captured {
         return Err(ApiError::conflict("payment_not_captured"));
     }
@@ -224,7 +224,7 @@ pub async fn refund_settled(
     conn: &mut PgConnection,
     tenant: Uuid,
     payment: &PaymentRow,
-    refund: &RefundRow,
+    refund: &Refund,
     status: RefundStatus,
     event_id: Option<&str>,
 ) -> Result<(), ApiError> {
@@ -232,7 +232,7 @@ pub async fn refund_settled(
     repo::ledger::append(
         conn,
         tenant,
-        &NewEntry {
+        &NewLedgerEntry {
             payment_id: payment.id,
             refund_id: Some(refund.id),
             kind: if succeeded { "refund" } else { "failure" },

@@ -343,12 +343,13 @@ mod tests {
     #[test]
     fn services_parse_and_default_to_all() {
         assert_eq!("users".parse::<Service>().unwrap(), Service::Users);
+        assert_eq!("payments".parse::<Service>().unwrap(), Service::Payments);
         assert!(
-            "payments"
+            "billing"
                 .parse::<Service>()
                 .unwrap_err()
                 .to_string()
-                .contains("known: users, products, orders, notifications, tenants")
+                .contains("known: users, products, orders, payments, notifications, tenants")
         );
         assert_eq!(Services::new(&[]).unwrap().enabled(), &Service::ALL);
         let one = Services::new(&[Service::Tenants, Service::Tenants]).unwrap();

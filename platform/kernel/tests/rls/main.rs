@@ -97,6 +97,15 @@ pub async fn seeded() -> Seeded {
             "insert into notification_templates (tenant_id, template, channel, locale, subject, body) select $2, 'order_placed', 'email', 'es', 's', 'b' where $1 is not null",
             "insert into notification_preferences (tenant_id, user_id, channel, category, enabled) values ($2, $1, 'email', 'marketing', true)",
             "insert into push_devices (id, tenant_id, user_id, token, platform) values (gen_random_uuid(), $2, $1, 'device-token-1', 'android')",
+            // The payment service's: a gateway, settings, a captured payment of the order with
+            // its ledger, a refund, a webhook event seen, a saved method.
+            "insert into payment_gateways (tenant_id, provider, is_default) select $2, 'sandbox', true where $1 is not null",
+            "insert into payment_settings (tenant_id, vendor_refunds) select $2, true where $1 is not null",
+            "insert into payments (id, tenant_id, order_id, customer_id, order_number, locale, provider, provider_ref, provider_key, status, amount_minor, currency, captured_minor) select gen_random_uuid(), $2, id, $1, number, 'es', 'sandbox', 'pay_sbx_ok_1', 'gmr-1', 'captured', 100, 'PEN', 100 from orders where customer_id = $1",
+            "insert into refunds (id, tenant_id, payment_id, order_id, amount_minor, currency, status) select gen_random_uuid(), $2, id, order_id, 10, 'PEN', 'succeeded' from payments where customer_id = $1",
+            "insert into payment_transactions (id, tenant_id, payment_id, kind, amount_minor, currency, provider) select gen_random_uuid(), $2, id, 'capture', 100, 'PEN', 'sandbox' from payments where customer_id = $1",
+            "insert into payment_webhook_events (tenant_id, provider, event_id, kind) select $2, 'sandbox', 'evt_1', 'payment' where $1 is not null",
+            "insert into payment_methods (id, tenant_id, user_id, provider, token) values (gen_random_uuid(), $2, $1, 'sandbox', 'tok_visa')",
         ] {
             sqlx::query(sql)
                 .bind(user)

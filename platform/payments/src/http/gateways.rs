@@ -62,7 +62,7 @@ impl From<GatewayRow> for GatewayView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ProviderInfo {
+pub struct GatewayProvider {
     pub name: String,
     /// The credentials it needs.
     pub credentials: Vec<String>,
@@ -72,7 +72,7 @@ pub struct ProviderInfo {
 pub struct Gateways {
     pub items: Vec<GatewayView>,
     /// Every provider this deployment offers.
-    pub providers: Vec<ProviderInfo>,
+    pub providers: Vec<GatewayProvider>,
 }
 
 #[utoipa::path(get, path = "/api/v1/payments/gateways", tag = "payments", security(("bearer" = [])),
@@ -91,7 +91,7 @@ pub async fn list_gateways(
     let providers = REGISTRY
         .names()
         .filter_map(|n| REGISTRY.get(n))
-        .map(|d| ProviderInfo {
+        .map(|d| GatewayProvider {
             name: d.name.to_string(),
             credentials: d.credentials.iter().map(|c| c.to_string()).collect(),
         })
@@ -254,7 +254,7 @@ pub async fn delete_gateway(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TestResult {
+pub struct GatewayCheck {
     pub provider: String,
     pub ok: bool,
 }
@@ -264,7 +264,7 @@ pub struct TestResult {
 #[utoipa::path(post, path = "/api/v1/payments/gateways/{provider}/test", tag = "payments", security(("bearer" = [])),
     params(("provider" = String, Path)),
     responses(
-        (status = 200, body = TestResult),
+        (status = 200, body = GatewayCheck),
         (status = "4XX", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn test_gateway(
@@ -272,7 +272,7 @@ pub async fn test_gateway(
     ctx: RequestCtx,
     State(state): State<AppState>,
     AppPath(provider): AppPath<String>,
-) -> Result<Json<TestResult>, ApiError> {
+) -> Result<Json<GatewayCheck>, ApiError> {
     let mut tx = state.db.begin_for(&ctx).await?;
     let row = repo::gateways::get(tx.conn(), &provider)
         .await?
@@ -280,7 +280,7 @@ pub async fn test_gateway(
     tx.commit().await?;
     let gateway = gw::build(&state, ctx.tenant.id, &row)?;
     match gateway.client.check().await {
-        Ok(()) => Ok(Json(TestResult { provider, ok: true })),
+        Ok(()) => Ok(Json(GatewayCheck { provider, ok: true })),
         Err(e) => Err(ApiError::RejectedWith {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: "gateway_test_failed",

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::{
     gateways as gw, permissions as perm,
-    repo::{self, methods::MethodRow},
+    repo::{self, methods::PaymentMethod},
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -47,14 +47,14 @@ pub fn check_token(field: &'static str, token: &str) -> Result<(), ApiError> {
 
 #[utoipa::path(get, path = "/api/v1/payments/methods", tag = "payments", security(("bearer" = [])),
     responses(
-        (status = 200, body = Vec<MethodRow>),
+        (status = 200, body = Vec<PaymentMethod>),
         (status = "4XX", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_methods(
     _: Can<perm::Pay>,
     ctx: RequestCtx,
     State(state): State<AppState>,
-) -> Result<Json<Vec<MethodRow>>, ApiError> {
+) -> Result<Json<Vec<PaymentMethod>>, ApiError> {
     ctx.require_user()?;
     let mut tx = state.db.begin_for(&ctx).await?;
     let rows = repo::methods::list(tx.conn()).await?;
@@ -88,7 +88,7 @@ pub struct NewMethod {
 #[utoipa::path(post, path = "/api/v1/payments/methods", tag = "payments", security(("bearer" = [])),
     request_body = NewMethod,
     responses(
-        (status = 201, body = MethodRow),
+        (status = 201, body = PaymentMethod),
         (status = "4XX", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn add_method(
@@ -96,7 +96,7 @@ pub async fn add_method(
     ctx: RequestCtx,
     State(state): State<AppState>,
     AppJson(body): AppJson<NewMethod>,
-) -> Result<(StatusCode, Json<MethodRow>), ApiError> {
+) -> Result<(StatusCode, Json<PaymentMethod>), ApiError> {
     let me = ctx.require_user()?.user_id;
     check_token("token", &body.token)?;
     if body
@@ -170,7 +170,7 @@ pub async fn delete_method(
 #[utoipa::path(post, path = "/api/v1/payments/methods/{method_id}/default", tag = "payments", security(("bearer" = [])),
     params(("method_id" = Uuid, Path)),
     responses(
-        (status = 200, body = MethodRow),
+        (status = 200, body = PaymentMethod),
         (status = "4XX", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn default_method(
@@ -178,7 +178,7 @@ pub async fn default_method(
     ctx: RequestCtx,
     State(state): State<AppState>,
     AppPath(id): AppPath<Uuid>,
-) -> Result<Json<MethodRow>, ApiError> {
+) -> Result<Json<PaymentMethod>, ApiError> {
     ctx.require_user()?;
     let mut tx = state.db.begin_for(&ctx).await?;
     if !repo::methods::make_default(tx.conn(), id).await? {

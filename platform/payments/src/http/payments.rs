@@ -24,9 +24,9 @@ use crate::{
     permissions as perm,
     repo::{
         self,
-        ledger::Entry,
+        ledger::LedgerEntry,
         payments::{Filter, PaymentRow},
-        refunds::RefundRow,
+        refunds::Refund,
     },
 };
 
@@ -342,8 +342,8 @@ pub async fn list_payments(
 pub struct PaymentDetail {
     #[serde(flatten)]
     pub payment: PaymentView,
-    pub transactions: Vec<Entry>,
-    pub refunds: Vec<RefundRow>,
+    pub transactions: Vec<LedgerEntry>,
+    pub refunds: Vec<Refund>,
 }
 
 #[utoipa::path(get, path = "/api/v1/payments/{payment_id}", tag = "payments", security(("bearer" = [])),

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::{
     flow::{self, RefundRequest},
     gateways as gw, permissions as perm,
-    repo::{self, refunds::RefundRow},
+    repo::{self, refunds::Refund},
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -43,7 +43,7 @@ pub struct NewRefundRequest {
     params(("payment_id" = Uuid, Path), IdempotencyKey),
     request_body = NewRefundRequest,
     responses(
-        (status = 201, body = RefundRow),
+        (status = 201, body = Refund),
         (status = "4XX", body = Problem, content_type = "application/problem+json"),
         (status = "5XX", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -98,7 +98,7 @@ pub async fn create_refund(
     let gateway = gw::load(&state, conn, ctx.tenant.id, Some(&payment.provider))
         .await?
         .ok_or(ApiError::conflict("gateway_unavailable"))?;
-    let refund: RefundRow = flow::refund(
+    let refund: Refund = flow::refund(
         conn,
         ctx.tenant.id,
         &gateway,

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 /// One money movement as it happened.
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
-pub struct Entry {
+pub struct LedgerEntry {
     pub id: Uuid,
     pub payment_id: Uuid,
     pub refund_id: Option<Uuid>,
@@ -24,7 +24,7 @@ pub struct Entry {
     pub created_at: OffsetDateTime,
 }
 
-pub struct NewEntry<'a> {
+pub struct NewLedgerEntry<'a> {
     pub payment_id: Uuid,
     pub refund_id: Option<Uuid>,
     pub kind: &'a str,
@@ -39,7 +39,7 @@ pub struct NewEntry<'a> {
 pub async fn append(
     conn: &mut PgConnection,
     tenant: Uuid,
-    e: &NewEntry<'_>,
+    e: &NewLedgerEntry<'_>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "insert into payment_transactions (id, tenant_id, payment_id, refund_id, kind, amount_minor,
@@ -62,7 +62,10 @@ pub async fn append(
     Ok(())
 }
 
-pub async fn of_payment(conn: &mut PgConnection, payment: Uuid) -> Result<Vec<Entry>, sqlx::Error> {
+pub async fn of_payment(
+    conn: &mut PgConnection,
+    payment: Uuid,
+) -> Result<Vec<LedgerEntry>, sqlx::Error> {
     sqlx::query_as(
         "select id, payment_id, refund_id, kind, amount_minor, currency::text, provider, provider_ref,
                 provider_event_id, detail, created_at

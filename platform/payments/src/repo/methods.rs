@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 /// A saved payment method: the provider's token and what may be shown of the card.
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
-pub struct MethodRow {
+pub struct PaymentMethod {
     pub id: Uuid,
     pub provider: String,
     /// The provider's token (`pm_…`, a sandbox `tok_…`): never a card number.
@@ -25,7 +25,7 @@ pub struct MethodRow {
 const COLUMNS: &str =
     "id, provider, token, brand, last4, exp_month, exp_year, is_default, created_at";
 
-pub async fn list(conn: &mut PgConnection) -> Result<Vec<MethodRow>, sqlx::Error> {
+pub async fn list(conn: &mut PgConnection) -> Result<Vec<PaymentMethod>, sqlx::Error> {
     sqlx::query_as(AssertSqlSafe(format!(
         "select {COLUMNS} from payment_methods order by is_default desc, id desc"
     )))
@@ -33,7 +33,7 @@ pub async fn list(conn: &mut PgConnection) -> Result<Vec<MethodRow>, sqlx::Error
     .await
 }
 
-pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<MethodRow>, sqlx::Error> {
+pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<PaymentMethod>, sqlx::Error> {
     sqlx::query_as(AssertSqlSafe(format!(
         "select {COLUMNS} from payment_methods where id = $1"
     )))
@@ -58,7 +58,7 @@ pub async fn insert(
     tenant: Uuid,
     user: Uuid,
     m: &Insert<'_>,
-) -> Result<MethodRow, sqlx::Error> {
+) -> Result<PaymentMethod, sqlx::Error> {
     let first: bool = sqlx::query_scalar("select not exists (select from payment_methods)")
         .fetch_one(&mut *conn)
         .await?;

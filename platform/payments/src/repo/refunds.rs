@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 /// A refund of all or part of a payment.
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
-pub struct RefundRow {
+pub struct Refund {
     pub id: Uuid,
     pub payment_id: Uuid,
     pub order_id: Uuid,
@@ -47,7 +47,7 @@ pub async fn insert(
     conn: &mut PgConnection,
     tenant: Uuid,
     r: &Insert<'_>,
-) -> Result<RefundRow, sqlx::Error> {
+) -> Result<Refund, sqlx::Error> {
     sqlx::query_as(AssertSqlSafe(format!(
         "insert into refunds (id, tenant_id, payment_id, order_id, vendor_order_id, amount_minor,
                               currency, status, reason, provider_ref, requested_by)
@@ -72,7 +72,7 @@ pub async fn insert(
 pub async fn of_payment(
     conn: &mut PgConnection,
     payment: Uuid,
-) -> Result<Vec<RefundRow>, sqlx::Error> {
+) -> Result<Vec<Refund>, sqlx::Error> {
     sqlx::query_as(AssertSqlSafe(format!(
         "select {COLUMNS} from refunds where payment_id = $1 order by id"
     )))
@@ -84,7 +84,7 @@ pub async fn of_payment(
 pub async fn by_reference(
     conn: &mut PgConnection,
     reference: &str,
-) -> Result<Option<RefundRow>, sqlx::Error> {
+) -> Result<Option<Refund>, sqlx::Error> {
     sqlx::query_as(AssertSqlSafe(format!(
         "select {COLUMNS} from refunds where provider_ref = $1 for update"
     )))

@@ -8,6 +8,7 @@ mod gateways;
 mod idempotency;
 mod isolation;
 mod refunds;
+mod secrets;
 mod stripe_fake;
 mod webhooks;
 

@@ -157,7 +157,7 @@ async fn commands_explain_missing_configuration() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--admin-url"));
 
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_gamarriando"))
-        .args(["serve", "--services", "payments"])
+        .args(["serve", "--services", "billing"])
         .output()
         .unwrap();
     assert!(!out.status.success());
