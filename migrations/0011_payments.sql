@@ -76,6 +76,8 @@ create policy parties_write on payment_settings as restrictive for insert to gam
   with check ((select app_is_tenant_admin()));
 create policy parties_update on payment_settings as restrictive for update to gamarriando_app
   using ((select app_is_tenant_admin())) with check ((select app_is_tenant_admin()));
+create policy parties_delete on payment_settings as restrictive for delete to gamarriando_app
+  using ((select app_is_tenant_admin()));
 
 -- ---------------------------------------------------------------------------------------------
 create table payments (

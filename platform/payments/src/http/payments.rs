@@ -73,6 +73,19 @@ pub struct FailureView {
     pub message: String,
 }
 
+impl PaymentView {
+    /// The payment as `viewer` may see it: the client secret (which lets its holder confirm the
+    /// payment) goes to the paying customer only, never to the vendors or admins who list it.
+    fn for_viewer(r: PaymentRow, viewer: Uuid) -> Self {
+        let own = r.customer_id == viewer;
+        let mut view = PaymentView::from(r);
+        if !own && let Some(action) = view.next_action.as_object_mut() {
+            action.remove("client_secret");
+        }
+        view
+    }
+}
+
 impl From<PaymentRow> for PaymentView {
     fn from(r: PaymentRow) -> Self {
         PaymentView {
@@ -314,7 +327,7 @@ pub async fn list_payments(
     State(state): State<AppState>,
     AppQuery(q): AppQuery<PaymentQuery>,
 ) -> Result<Json<Page<PaymentView>>, ApiError> {
-    ctx.require_user()?;
+    let me = ctx.require_user()?.user_id;
     if let Some(s) = &q.status
         && PaymentStatus::parse(s).is_none()
     {
@@ -333,7 +346,7 @@ pub async fn list_payments(
     let rows = repo::payments::list(tx.conn(), &filter, cursor, limit + 1).await?;
     tx.commit().await?;
     Ok(Json(
-        Page::from_rows(rows, limit, |r| r.id).map(PaymentView::from),
+        Page::from_rows(rows, limit, |r| r.id).map(|r| PaymentView::for_viewer(r, me)),
     ))
 }
 
@@ -358,7 +371,7 @@ pub async fn get_payment(
     State(state): State<AppState>,
     AppPath(id): AppPath<Uuid>,
 ) -> Result<Json<PaymentDetail>, ApiError> {
-    ctx.require_user()?;
+    let me = ctx.require_user()?.user_id;
     let mut tx = state.db.begin_for(&ctx).await?;
     let payment = repo::payments::get(tx.conn(), id, false)
         .await?
@@ -367,7 +380,7 @@ pub async fn get_payment(
     let refunds = repo::refunds::of_payment(tx.conn(), id).await?;
     tx.commit().await?;
     Ok(Json(PaymentDetail {
-        payment: payment.into(),
+        payment: PaymentView::for_viewer(payment, me),
         transactions,
         refunds,
     }))

@@ -102,7 +102,8 @@ async fn customers_see_and_touch_only_their_own_payments() {
         .send()
         .await
         .expect(404);
-    // The vendors of the order see it; the admin sees everything.
+    // The vendors of the order see it; the admin sees everything; only Alice gets the client
+    // secret that confirms it.
     for token in [&m.a.token, &m.admin] {
         let list = app
             .get("/api/v1/payments")
@@ -112,7 +113,27 @@ async fn customers_see_and_touch_only_their_own_payments() {
             .await
             .expect(200);
         assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            list.body["items"][0]["next_action"],
+            json!({"type": "confirm_with_client_secret"})
+        );
+        let one = app
+            .get(&format!("/api/v1/payments/{payment}"))
+            .host(&m.t.host)
+            .bearer(token)
+            .send()
+            .await
+            .expect(200);
+        assert!(one.body["next_action"].get("client_secret").is_none());
     }
+    let hers = app
+        .get("/api/v1/payments")
+        .host(&m.t.host)
+        .bearer(&m.alice.token)
+        .send()
+        .await
+        .expect(200);
+    assert!(hers.body["items"][0]["next_action"]["client_secret"].is_string());
 }
 
 #[tokio::test]
