@@ -114,8 +114,9 @@ impl Db {
             }
             sql.push_str(&format!(", set_config('{name}', '{value}', true)"));
         }
+        let written = crate::outbox::written();
         let tx = self.pool.begin_with(AssertSqlSafe(sql)).await?;
-        Ok(TenantTx { tx })
+        Ok(TenantTx { tx, written })
     }
 
     /// The platform scope: sees the tenant registry (`tenants`, `tenant_domains`).
@@ -140,6 +141,8 @@ impl Db {
 /// a write behind.
 pub struct TenantTx {
     tx: Transaction<'static, Postgres>,
+    /// This process's outbox write count when the transaction began (see [`Self::commit`]).
+    written: u64,
 }
 
 impl TenantTx {
@@ -147,8 +150,13 @@ impl TenantTx {
         &mut self.tx
     }
 
+    /// Commits, then wakes this process's outbox workers if the transaction may have written
+    /// events (the count moved since it began: this transaction's or a concurrent one's; a
+    /// needless wake costs one empty claim).
     pub async fn commit(self) -> Result<(), ApiError> {
-        self.tx.commit().await.map_err(ApiError::from)
+        self.tx.commit().await.map_err(ApiError::from)?;
+        crate::outbox::after_commit(self.written);
+        Ok(())
     }
 }
 

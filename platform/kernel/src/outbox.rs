@@ -8,8 +8,12 @@
 //! tx.commit().await?;                  // rolled back: no order and no event
 //! ```
 //!
-//! The [`Worker`] (run by the notification service) LISTENs on [`CHANNEL`]; an insert into
-//! `outbox` NOTIFYs it at commit, so it wakes when there is work and never busy-polls. It claims
+//! The [`Worker`] (run by the notification service) sleeps while nothing is due. A commit that
+//! wrote events wakes the workers of its own process at once ([`crate::db::TenantTx::commit`]); workers of
+//! other processes find the events within `poll_interval` (500 ms). PostgreSQL's LISTEN/NOTIFY
+//! would wake them too, but a NOTIFY makes every writing transaction take one database-wide lock
+//! through its commit's WAL flush, serializing checkouts (bench/orders.md: +11-27% checkouts
+//! without it). It claims
 //! batches with `FOR UPDATE SKIP LOCKED` under a lease, hands each event to a [`Handler`],
 //! completes it or schedules a retry with exponential backoff and jitter, and after
 //! `max_attempts` leaves it `dead`, visible to [`list_dead`] until an operator [`retry`]s it. A
@@ -21,21 +25,47 @@
 //! and only the owner, to every tenant's rows in the platform scope. The runtime role itself
 //! never sees another tenant's events, whatever its scope.
 
-use std::{panic::AssertUnwindSafe, sync::Arc, time::Duration};
+use std::{
+    panic::AssertUnwindSafe,
+    sync::{
+        Arc, LazyLock,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use futures::{FutureExt, StreamExt};
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::{PgConnection, postgres::PgListener};
+use sqlx::PgConnection;
 use time::OffsetDateTime;
-use tokio::{sync::Notify, task::JoinHandle, time::Instant};
+use tokio::{sync::Notify, time::Instant};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{db::Db, error::ApiError};
 
-/// The NOTIFY channel of new (and revived) events.
-pub const CHANNEL: &str = "gamarriando_outbox";
+/// Outbox rows this process has written (events, retries): a transaction that sees the count
+/// move between its start and its commit wakes the local workers when it commits.
+static WRITTEN: AtomicU64 = AtomicU64::new(0);
+/// Wakes this process's workers. `notify_one` keeps a permit when no worker is waiting, so a
+/// commit that lands while a worker is between its last claim and its sleep is not missed.
+static WAKE: LazyLock<Notify> = LazyLock::new(Notify::new);
+
+pub(crate) fn written() -> u64 {
+    WRITTEN.load(Ordering::Acquire)
+}
+
+fn wrote() {
+    WRITTEN.fetch_add(1, Ordering::AcqRel);
+}
+
+/// Called after a commit by a transaction that began when [`written`] was `since`.
+pub(crate) fn after_commit(since: u64) {
+    if written() != since {
+        WAKE.notify_one();
+    }
+}
 
 /// Something that happened, for others to react to. `topic` is `aggregate.event`, lowercase
 /// (`order.placed`, `user.registered`); the payload is what a handler needs without reading the
@@ -75,6 +105,7 @@ pub async fn emit(
     .bind(&event.payload)
     .execute(conn)
     .await?;
+    wrote();
     Ok(id)
 }
 
@@ -106,6 +137,7 @@ pub async fn emit_per_aggregate(
     .bind(at)
     .execute(conn)
     .await?;
+    wrote();
     Ok(())
 }
 
@@ -214,7 +246,8 @@ pub struct WorkerConfig {
     pub lease: Duration,
     /// A handler still running after this counts as a retryable failure.
     pub handler_timeout: Duration,
-    /// The safety net: with no NOTIFY and nothing scheduled, look again this often.
+    /// With nothing scheduled and no local commit waking it, look again this often: how long an
+    /// event written by another process may wait.
     pub poll_interval: Duration,
     /// Delay before the second attempt; doubled for each further one, up to `backoff_cap`.
     pub backoff_base: Duration,
@@ -232,7 +265,7 @@ impl Default for WorkerConfig {
             concurrency: 8,
             lease: Duration::from_secs(5 * 60),
             handler_timeout: Duration::from_secs(30),
-            poll_interval: Duration::from_secs(5),
+            poll_interval: Duration::from_millis(500),
             backoff_base: Duration::from_secs(1),
             backoff_cap: Duration::from_secs(60 * 60),
             max_attempts: 10,
@@ -296,21 +329,11 @@ impl Worker {
         &self.config
     }
 
-    /// Runs until `shutdown` completes: delivers what is due, then sleeps until a NOTIFY, the
-    /// next scheduled retry or lease expiry, or `poll_interval`, whichever comes first. On
-    /// shutdown it finishes the batch in hand (each handler bounded by `handler_timeout`) and
-    /// returns. `listener` is a fresh [`PgListener`] (`PgListener::connect(url)`); the worker
-    /// subscribes it to [`CHANNEL`]. Database errors are logged and retried; only a failure to
-    /// subscribe is returned.
-    pub async fn run(
-        self,
-        mut listener: PgListener,
-        shutdown: impl Future<Output = ()> + Send,
-    ) -> Result<(), sqlx::Error> {
-        // Subscribe before the first look, so nothing committed in between is missed.
-        listener.listen(CHANNEL).await?;
-        let wake = Arc::new(Notify::new());
-        let _listening = AbortOnDrop(tokio::spawn(forward_notifications(listener, wake.clone())));
+    /// Runs until `shutdown` completes: delivers what is due, then sleeps until a local commit
+    /// wrote events, the next scheduled retry or lease expiry, or `poll_interval`, whichever
+    /// comes first. On shutdown it finishes the batch in hand (each handler bounded by
+    /// `handler_timeout`) and returns. Database errors are logged and retried.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send) {
         tokio::pin!(shutdown);
         let mut last_purge: Option<Instant> = None;
         loop {
@@ -320,7 +343,7 @@ impl Worker {
                     Ok(n) if n >= self.config.batch as usize && n > 0 => {
                         // A full batch: more may be due. Stop between batches on shutdown.
                         if shutdown.as_mut().now_or_never().is_some() {
-                            return Ok(());
+                            return;
                         }
                     }
                     Ok(_) => {
@@ -350,8 +373,8 @@ impl Worker {
                 }
             }
             tokio::select! {
-                _ = shutdown.as_mut() => return Ok(()),
-                _ = wake.notified() => {}
+                _ = shutdown.as_mut() => return,
+                _ = WAKE.notified() => {}
                 _ = tokio::time::sleep(pause) => {}
             }
         }
@@ -541,29 +564,6 @@ impl Worker {
     }
 }
 
-/// Turns NOTIFYs into wake-ups. A lost connection is re-established by the listener; whatever
-/// was notified meanwhile is unknown, so it wakes the worker to look.
-async fn forward_notifications(mut listener: PgListener, wake: Arc<Notify>) {
-    loop {
-        match listener.try_recv().await {
-            Ok(_) => wake.notify_one(),
-            Err(e) => {
-                tracing::warn!(error = %e, "outbox: LISTEN connection failed, reconnecting");
-                wake.notify_one();
-                tokio::time::sleep(ERROR_PAUSE).await;
-            }
-        }
-    }
-}
-
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
     panic
         .downcast_ref::<&str>()
@@ -610,10 +610,12 @@ pub async fn list_dead(
 /// Sends a dead event back to pending with a fresh set of attempts and wakes the workers (at
 /// commit). False when no dead event with this id is visible in the transaction's scope.
 pub async fn retry(conn: &mut PgConnection, id: Uuid) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("select outbox_retry($1)")
+    let revived = sqlx::query_scalar("select outbox_retry($1)")
         .bind(id)
         .fetch_one(conn)
-        .await
+        .await?;
+    wrote();
+    Ok(revived)
 }
 
 /// Deletes up to `limit` events delivered more than `older_than` ago (in the transaction's

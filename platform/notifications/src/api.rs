@@ -3,16 +3,13 @@
 
 use std::sync::Arc;
 
-use anyhow::Context as _;
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use kernel::{
     AppState,
     outbox::{Event, Fanout, Handler, Worker, WorkerConfig},
     secrets::Sealer,
 };
-use secrecy::ExposeSecret;
 use serde_json::json;
-use sqlx::postgres::PgListener;
 use uuid::Uuid;
 
 use crate::Dispatcher;
@@ -29,26 +26,6 @@ pub fn worker(state: &AppState, config: WorkerConfig, first: Vec<Arc<dyn Handler
         Arc::new(Fanout::new(first.into_iter().chain([dispatcher]).collect()))
     };
     Worker::new(state.db.clone(), handler).with_config(config)
-}
-
-/// Runs `worker` until `shutdown`, woken by NOTIFY on a connection of its own.
-pub async fn run_worker(
-    state: AppState,
-    worker: Worker,
-    shutdown: impl Future<Output = ()> + Send,
-) -> anyhow::Result<()> {
-    let url = state
-        .config
-        .database_url
-        .as_ref()
-        .context("DATABASE_URL is not set")?;
-    let listener = PgListener::connect(url.expose_secret())
-        .await
-        .context("connecting the outbox listener")?;
-    worker
-        .run(listener, shutdown)
-        .await
-        .context("subscribing to the outbox channel")
 }
 
 /// Demo data: the development mailbox (`console`, which prints each email where the worker

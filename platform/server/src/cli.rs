@@ -245,8 +245,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("handled {n} events");
                     Ok(())
                 } else {
-                    let worker = crate::outbox_worker(&state);
-                    notifications::api::run_worker(state, worker, shutdown_signal()).await
+                    crate::outbox_worker(&state).run(shutdown_signal()).await;
+                    Ok(())
                 }
             })
             .await
@@ -330,14 +330,9 @@ async fn serve(services: &Services, args: ServeArgs) -> anyhow::Result<()> {
         let (stop_worker, worker) =
             if services.has(app::Service::Notifications) && state.config.outbox_worker {
                 let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-                let worker = crate::outbox_worker(&state);
-                let handle = tokio::spawn(notifications::api::run_worker(
-                    state.clone(),
-                    worker,
-                    async {
-                        stopped.await.ok();
-                    },
-                ));
+                let handle = tokio::spawn(crate::outbox_worker(&state).run(async {
+                    stopped.await.ok();
+                }));
                 (Some(stop), Some(handle))
             } else {
                 (None, None)
@@ -364,10 +359,8 @@ async fn serve(services: &Services, args: ServeArgs) -> anyhow::Result<()> {
         if let (Some(stop), Some(worker)) = (stop_worker, worker) {
             // The worker finishes the batch in hand; each handler is bounded by its timeout.
             stop.send(()).ok();
-            match worker.await {
-                Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "outbox worker failed"),
-                Err(e) => tracing::error!(error = %e, "outbox worker panicked"),
-                Ok(Ok(())) => {}
+            if let Err(e) = worker.await {
+                tracing::error!(error = %e, "outbox worker panicked");
             }
         }
         state.db.close().await;

@@ -1,6 +1,6 @@
 //! The transactional outbox against a real PostgreSQL, with the worker running as the runtime role:
 //! delivery only of committed events, exactly one delivery per event with two workers, retries
-//! with backoff, dead events and their revival, crashed workers, LISTEN wake-ups, and isolation.
+//! with backoff, dead events and their revival, crashed workers, wake-ups by commits and by polling, and isolation.
 
 use std::{
     collections::HashMap,
@@ -18,7 +18,6 @@ use kernel::{
     testing::TestDb,
 };
 use serde_json::json;
-use sqlx::postgres::PgListener;
 use tokio::{sync::oneshot, task::JoinHandle, time::Instant};
 use uuid::Uuid;
 
@@ -56,11 +55,6 @@ impl Env {
         Db::from_pool(self.db.app.clone())
     }
 
-    async fn listener(&self) -> PgListener {
-        PgListener::connect(&self.db.app_url).await.unwrap()
-    }
-
-    /// Emits `n` events for `tenant` in one transaction, committed or rolled back.
     async fn emit(&self, tenant: Uuid, n: usize, commit: bool) -> Vec<Uuid> {
         let mut tx = self.app().begin_scoped(tenant, None).await.unwrap();
         let mut ids = Vec::with_capacity(n);
@@ -165,14 +159,13 @@ fn ok(_: &Claimed) -> Result<(), HandlerError> {
 /// A worker running in the background, stopped by `stop`.
 struct Running {
     stop: oneshot::Sender<()>,
-    task: JoinHandle<Result<(), sqlx::Error>>,
+    task: JoinHandle<()>,
 }
 
 impl Running {
-    async fn start(env: &Env, worker: Worker) -> Running {
+    async fn start(worker: Worker) -> Running {
         let (stop, stopped) = oneshot::channel::<()>();
-        let listener = env.listener().await;
-        let task = tokio::spawn(worker.run(listener, async move {
+        let task = tokio::spawn(worker.run(async move {
             let _ = stopped.await;
         }));
         Running { stop, task }
@@ -183,7 +176,6 @@ impl Running {
         tokio::time::timeout(Duration::from_secs(30), self.task)
             .await
             .expect("the worker stops on shutdown")
-            .unwrap()
             .unwrap();
     }
 }
@@ -203,7 +195,7 @@ macro_rules! until {
     }};
 }
 
-/// A config whose safety-net poll never fires during a test: wake-ups come from NOTIFY and from
+/// A config whose safety-net poll never fires during a test: wake-ups come from local commits and from
 /// the scheduled retries and lease expiries.
 fn quiet() -> WorkerConfig {
     WorkerConfig {
@@ -247,15 +239,12 @@ async fn committed_events_are_delivered_rolled_back_ones_never() {
 }
 
 #[tokio::test]
-async fn listen_wakes_the_worker_and_shutdown_stops_it() {
+async fn a_commit_wakes_the_worker_and_shutdown_stops_it() {
     let env = Env::new().await;
     let log = Arc::new(Log::default());
-    let running = Running::start(
-        &env,
-        Worker::new(env.app(), handler(&log, ok)).with_config(quiet()),
-    )
-    .await;
-    // The poll interval is 30 s: each delivery below comes from a NOTIFY at commit.
+    let running =
+        Running::start(Worker::new(env.app(), handler(&log, ok)).with_config(quiet())).await;
+    // The poll interval is 30 s: each delivery below comes from the commit waking the worker.
     for round in 0..3 {
         let id = env.emit(env.b, 1, true).await[0];
         until!(
@@ -277,6 +266,41 @@ async fn listen_wakes_the_worker_and_shutdown_stops_it() {
     assert_eq!(env.status(id).await, "pending");
 }
 
+/// Another process's commit does not wake this one's workers: they find its events by polling.
+#[tokio::test]
+async fn events_written_by_another_process_are_found_by_polling() {
+    let env = Env::new().await;
+    let log = Arc::new(Log::default());
+    let running = Running::start(Worker::new(env.app(), handler(&log, ok)).with_config(
+        WorkerConfig {
+            poll_interval: Duration::from_millis(200),
+            ..quiet()
+        },
+    ))
+    .await;
+    // Written on a plain connection, as another process would: nothing here wakes the worker.
+    let id = uuid::Uuid::now_v7();
+    let mut tx = env.db.app.begin().await.unwrap();
+    sqlx::query("select set_config('app.tenant_id', $1, true)")
+        .bind(env.b.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("insert into outbox (id, tenant_id, topic, aggregate_id, payload) values ($1, $2, 'x.y', $1, '{}')")
+        .bind(id)
+        .bind(env.b)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    until!(
+        "the poll finds it",
+        Duration::from_secs(5),
+        !log.calls_of(id).is_empty()
+    );
+    running.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_workers_deliver_each_of_1000_events_exactly_once() {
     let env = Env::new().await;
@@ -286,16 +310,9 @@ async fn two_workers_deliver_each_of_1000_events_exactly_once() {
         concurrency: 4,
         ..quiet()
     };
-    let one = Running::start(
-        &env,
-        Worker::new(env.app(), handler(&log, ok)).with_config(config.clone()),
-    )
-    .await;
-    let two = Running::start(
-        &env,
-        Worker::new(env.app(), handler(&log, ok)).with_config(config),
-    )
-    .await;
+    let one =
+        Running::start(Worker::new(env.app(), handler(&log, ok)).with_config(config.clone())).await;
+    let two = Running::start(Worker::new(env.app(), handler(&log, ok)).with_config(config)).await;
     let mut ids = Vec::new();
     for i in 0..10 {
         let tenant = if i % 2 == 0 { env.a } else { env.b };
@@ -335,7 +352,6 @@ async fn retries_back_off_then_succeed() {
     let log = Arc::new(Log::default());
     let config = quiet();
     let running = Running::start(
-        &env,
         Worker::new(
             env.app(),
             handler(&log, |e| match e.attempt {
@@ -383,7 +399,6 @@ async fn failing_events_go_dead_and_an_operator_revives_them() {
     let healed = Arc::new(AtomicBool::new(false));
     let heal = healed.clone();
     let running = Running::start(
-        &env,
         Worker::new(
             env.app(),
             handler(&log, move |e| {
@@ -469,7 +484,7 @@ async fn failing_events_go_dead_and_an_operator_revives_them() {
         (3, Some("provider down"))
     );
 
-    // Revived, it is delivered: the retry NOTIFYs the worker at commit.
+    // Revived, it is delivered: the retry's commit wakes the worker.
     healed.store(true, Ordering::SeqCst);
     assert!(outbox::retry(tx.conn(), retried).await.unwrap());
     assert!(
@@ -508,7 +523,6 @@ async fn a_crashed_workers_events_are_delivered_after_its_lease() {
     }
     let first_log = Arc::new(Log::default());
     let first = Running::start(
-        &env,
         Worker::new(env.app(), Arc::new(Hang(first_log.clone()))).with_config(WorkerConfig {
             lease: Duration::from_secs(1),
             ..quiet()
@@ -526,11 +540,8 @@ async fn a_crashed_workers_events_are_delivered_after_its_lease() {
 
     // A new worker picks it up when the lease expires (it sleeps until then, no polling).
     let log = Arc::new(Log::default());
-    let second = Running::start(
-        &env,
-        Worker::new(env.app(), handler(&log, ok)).with_config(quiet()),
-    )
-    .await;
+    let second =
+        Running::start(Worker::new(env.app(), handler(&log, ok)).with_config(quiet())).await;
     until!(
         "the event is delivered after restart",
         Duration::from_secs(15),

@@ -5,7 +5,6 @@ use std::{collections::HashMap, time::Duration};
 
 use kernel::outbox::Claimed;
 use serde_json::json;
-use sqlx::postgres::PgListener;
 
 use crate::{receiver::*, *};
 
@@ -126,15 +125,13 @@ async fn two_workers_never_deliver_the_same_message_twice() {
     for _ in 0..EVENTS {
         order_placed(&app, &t, ana.id, &[]).await;
     }
-    // Two long-running workers, each on its own LISTEN connection, until everything is done.
-    let url = app.db.app_url.clone();
+    // Two long-running workers until everything is done.
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut workers = Vec::new();
     for _ in 0..2 {
-        let listener = PgListener::connect(&url).await.unwrap();
         let worker = notifications::api::worker(&app.state, worker_config(), vec![]);
         let mut stopped = stopped.clone();
-        workers.push(tokio::spawn(worker.run(listener, async move {
+        workers.push(tokio::spawn(worker.run(async move {
             let _ = stopped.wait_for(|s| *s).await;
         })));
     }
@@ -149,7 +146,7 @@ async fn two_workers_never_deliver_the_same_message_twice() {
     }
     stop.send(true).unwrap();
     for w in workers {
-        w.await.unwrap().unwrap();
+        w.await.unwrap();
     }
     let hits = hook.hits();
     let per = per_delivery(&hits);

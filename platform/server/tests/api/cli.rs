@@ -169,7 +169,7 @@ async fn commands_explain_missing_configuration() {
 }
 
 /// `serve` runs the outbox worker: a registration made through the served API reaches the new
-/// user's inbox with nothing else running, woken by NOTIFY.
+/// user's inbox with nothing else running, woken by the commit.
 #[tokio::test]
 async fn serve_runs_the_outbox_worker() {
     let db = kernel::testing::TestDb::new().await;
