@@ -337,7 +337,17 @@ impl Guard {
         mut self,
         response: StoredResponse,
     ) -> Result<StoredResponse, ApiError> {
-        if let Some(r) = &self.record {
+        self.record(&response).await?;
+        self.commit().await?;
+        Ok(response)
+    }
+
+    /// Writes the record of `response` now, in the work's transaction, and leaves the rest of
+    /// the work to do before [`commit`](Self::commit): for a last step that holds contended
+    /// locks until the commit (checkout's stock reservation), which should not wait for this
+    /// write too. Whatever fails after it rolls the record back with the work.
+    pub async fn record(&mut self, response: &StoredResponse) -> Result<(), ApiError> {
+        if let Some(r) = self.record.take() {
             sqlx::query(
                 "insert into idempotency_keys
                    (tenant_id, scope, key, request_hash, response_status, response_headers, response_body, expires_at)
@@ -354,8 +364,12 @@ impl Guard {
             .execute(self.tx.conn())
             .await?;
         }
-        self.tx.commit().await?;
-        Ok(response)
+        Ok(())
+    }
+
+    /// Commits the work and its record ([`record`](Self::record)).
+    pub async fn commit(self) -> Result<(), ApiError> {
+        self.tx.commit().await
     }
 }
 

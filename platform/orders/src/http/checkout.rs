@@ -227,9 +227,10 @@ pub async fn place_order(
         HeaderValue::from_str(&format!("/api/v1/orders/{id}")).map_err(ApiError::internal)?;
     let answer = StoredResponse::json(StatusCode::CREATED, &views::placed(&new))?
         .with_header(header::LOCATION, location);
+    guard.record(&answer).await?;
 
     // Last, so the stock rows stay locked only until the commit right after: reserve every
-    // line or none, locking in variant order.
+    // line or none, locking in variant order (a shortage rolls back everything above).
     let mut stock_lines: Vec<Line> = lines
         .iter()
         .map(|&(variant_id, quantity)| Line {
@@ -238,15 +239,15 @@ pub async fn place_order(
         })
         .collect();
     stock_lines.sort_by_key(|l| l.variant_id);
-    let levels = match stock::reserve(conn, &stock_lines).await? {
+    let levels = match stock::reserve(guard.conn(), &stock_lines).await? {
         Ok(levels) => levels,
         Err(short) => return Err(out_of_stock(&lines, &q, &short)),
     };
-    let response = guard.complete_with(answer).await?;
+    guard.commit().await?;
     if levels.iter().any(|l| l.available == 0) {
         stock::availability_changed(&state, ctx.tenant.id).await;
     }
-    Ok(response)
+    Ok(answer)
 }
 
 const EMPTY_CART: ApiError = ApiError::Rejected {
