@@ -64,21 +64,8 @@ impl Handler for OrderPayments {
 }
 
 impl OrderPayments {
-    /// A transaction of the order's customer (orders are theirs to see) in the platform's scope
-    /// (payments of no signed-in user).
-    async fn begin(
-        &self,
-        tenant: Uuid,
-        e: &PaymentEvent,
-    ) -> Result<kernel::db::TenantTx, ApiError> {
-        self.state
-            .db
-            .begin_scoped_with(tenant, Some(e.customer_id), &[("app.worker", "on")])
-            .await
-    }
-
     async fn captured(&self, tenant: Uuid, e: &PaymentEvent) -> Result<(), ApiError> {
-        let mut tx = self.begin(tenant, e).await?;
+        let mut tx = gw::begin_system(&self.state, tenant, Some(e.customer_id)).await?;
         let outcome = orders::api::record_payment(tx.conn(), tenant, e.order_id).await?;
         if outcome == PaidOutcome::NotPayable {
             // The order was cancelled (or expired) before the money arrived: give it back.
@@ -110,7 +97,7 @@ impl OrderPayments {
     }
 
     async fn refunded(&self, tenant: Uuid, e: &PaymentEvent) -> Result<(), ApiError> {
-        let mut tx = self.begin(tenant, e).await?;
+        let mut tx = gw::begin_system(&self.state, tenant, Some(e.customer_id)).await?;
         let (total, per_part) =
             repo::refunds::succeeded_of_payment(tx.conn(), e.payment_id).await?;
         let whole: Vec<Uuid> = orders::api::parts(tx.conn(), e.order_id)

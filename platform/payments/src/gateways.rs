@@ -31,12 +31,17 @@ pub struct Gateway {
 type Cache = HashMap<(Uuid, String), (OffsetDateTime, Arc<dyn PaymentProvider>)>;
 static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(Default::default);
 
-/// A transaction of `tenant` in the platform's own scope (`app.worker`): gateway configuration,
-/// webhook processing and outbox work, which no user does.
-pub async fn begin_system(state: &AppState, tenant: Uuid) -> Result<TenantTx, ApiError> {
+/// A transaction of `tenant` in the platform's own scope (`app.worker`: payments of no signed-in
+/// user), for webhook processing and outbox work; `on_behalf_of` adds a user's own rows (the
+/// order's customer, whose orders the outbox work moves).
+pub async fn begin_system(
+    state: &AppState,
+    tenant: Uuid,
+    on_behalf_of: Option<Uuid>,
+) -> Result<TenantTx, ApiError> {
     state
         .db
-        .begin_scoped_with(tenant, None, &[("app.worker", "on")])
+        .begin_scoped_with(tenant, on_behalf_of, &[("app.worker", "on")])
         .await
 }
 

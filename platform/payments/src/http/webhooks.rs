@@ -45,7 +45,7 @@ pub async fn receive_webhook(
     body: Bytes,
 ) -> Result<Json<WebhookReceipt>, ApiError> {
     let tenant = ctx.tenant.id;
-    let mut tx = gw::begin_system(&state, tenant).await?;
+    let mut tx = gw::begin_system(&state, tenant, None).await?;
     let conn = tx.conn();
     let gateway = gw::load(&state, conn, tenant, Some(&provider))
         .await?
