@@ -8,7 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sqlx::{
     AssertSqlSafe, PgConnection, PgPool, Postgres, Transaction,
     migrate::Migrator,
-    postgres::{PgConnectOptions, PgPoolOptions},
+    postgres::{PgConnectOptions, PgPoolOptions, PgRow},
 };
 use uuid::Uuid;
 
@@ -157,6 +157,25 @@ impl TenantTx {
         self.tx.commit().await.map_err(ApiError::from)?;
         crate::outbox::after_commit(self.written);
         Ok(())
+    }
+
+    /// Runs `last` and commits in the same round trip, returning `last`'s rows: for a final
+    /// statement that locks contended rows (checkout's stock reservation), which then stay
+    /// locked for that statement and the commit's WAL flush only, not also for a trip to this
+    /// process and back while every other buyer of the row waits.
+    ///
+    /// `last` goes as a simple query, without parameters: the caller may format into it only
+    /// values that cannot inject (numbers, UUIDs). When it fails, nothing after it runs and
+    /// everything rolls back, so it must *raise* to refuse (a row saying "no" would commit).
+    pub async fn commit_after(mut self, last: &str) -> Result<Vec<PgRow>, sqlx::Error> {
+        // `begin` again: sqlx still counts the transaction as open, and its own `COMMIT` of the
+        // empty one that follows costs no WAL flush and is sent after the locks are released.
+        let rows = sqlx::raw_sql(AssertSqlSafe(format!("{last}; commit; begin")))
+            .fetch_all(&mut *self.tx)
+            .await?;
+        self.tx.commit().await?;
+        crate::outbox::after_commit(self.written);
+        Ok(rows)
     }
 }
 

@@ -371,6 +371,12 @@ impl Guard {
     pub async fn commit(self) -> Result<(), ApiError> {
         self.tx.commit().await
     }
+
+    /// The work's transaction, to end another way ([`TenantTx::commit_after`]) once the
+    /// response is [recorded](Self::record).
+    pub fn into_tx(self) -> TenantTx {
+        self.tx
+    }
 }
 
 /// Begins a request that requires a key, with the default [`Options`]. `request` is the parsed

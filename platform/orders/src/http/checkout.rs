@@ -3,8 +3,9 @@
 //! One transaction, under the request's `Idempotency-Key`: every line priced from the catalogue
 //! (the client sends variants and quantities, never prices), the order written with one vendor
 //! order per vendor, the shipping address copied, the history and an `order.placed` event
-//! written, and only then the stock reserved — last, so the stock rows are locked for as short a
-//! time as possible. Short stock rolls everything back and answers 409 naming the lines.
+//! written, and only then the stock reserved — last, in the commit's round trip, so the stock rows
+//! are locked for as short a time as possible. Short stock rolls everything back and answers 409
+//! naming the lines.
 
 use axum::{
     extract::State,
@@ -229,8 +230,9 @@ pub async fn place_order(
         .with_header(header::LOCATION, location);
     guard.record(&answer).await?;
 
-    // Last, so the stock rows stay locked only until the commit right after: reserve every
-    // line or none, locking in variant order (a shortage rolls back everything above).
+    // Last, and in the commit's own round trip, so the stock rows stay locked only for the
+    // reservation and the commit: reserve every line or none, locking in variant order (a
+    // shortage rolls back everything above).
     let mut stock_lines: Vec<Line> = lines
         .iter()
         .map(|&(variant_id, quantity)| Line {
@@ -239,11 +241,10 @@ pub async fn place_order(
         })
         .collect();
     stock_lines.sort_by_key(|l| l.variant_id);
-    let levels = match stock::reserve(guard.conn(), &stock_lines).await? {
+    let levels = match stock::reserve_and_commit(guard.into_tx(), &stock_lines).await? {
         Ok(levels) => levels,
         Err(short) => return Err(out_of_stock(&lines, &q, &short)),
     };
-    guard.commit().await?;
     if levels.iter().any(|l| l.available == 0) {
         stock::availability_changed(&state, ctx.tenant.id).await;
     }

@@ -108,6 +108,76 @@ async fn adjust(
     .expect(201);
 }
 
+/// The reservation, not the catalogue read before it, decides: stock taken by another
+/// transaction while a checkout runs is refused with the same 409 naming the line, and nothing
+/// of the order commits (the reservation and the commit share one round trip, so a short line
+/// must abort the transaction before its COMMIT runs).
+#[tokio::test]
+async fn stock_taken_during_checkout_is_refused_at_the_reservation_and_nothing_commits() {
+    let app = app().await;
+    let m = market_with_stock(&app, "late", 3).await;
+    // Another transaction takes 2 of B's 3 units and keeps the row locked.
+    let mut other = app.db.owner.begin().await.unwrap();
+    sqlx::query("select set_config('app.tenant_id', $1, true)")
+        .bind(m.t.id.to_string())
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    sqlx::query("update inventory set reserved = reserved + 2 where variant_id = $1")
+        .bind(m.b_variant)
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    let holder: i32 = sqlx::query_scalar("select pg_backend_pid()")
+        .fetch_one(&mut *other)
+        .await
+        .unwrap();
+    // The checkout still sees 3 of B, passes the catalogue check, and queues for B's row; the
+    // other transaction commits once it does.
+    let release = async {
+        for _ in 0..200 {
+            let waiting: i64 = sqlx::query_scalar(
+                "select count(*) from pg_stat_activity where $1 = any(pg_blocking_pids(pid))",
+            )
+            .bind(holder)
+            .fetch_one(&app.db.owner)
+            .await
+            .unwrap();
+            if waiting > 0 {
+                return other.commit().await.unwrap();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the checkout never waited for the stock row");
+    };
+    let lines = [(m.a_variant, 1), (m.b_variant, 2)];
+    let (res, ()) = tokio::join!(place(&app, &m.t, &m.alice.token, &lines), release);
+    let res = res.expect_problem(409, "out_of_stock");
+    assert_eq!(
+        res.field_codes(),
+        vec![("lines[1]".to_string(), "out_of_stock".to_string())]
+    );
+    // What is left (1) and what was asked (2), as the reservation found them.
+    let msg: String = res.body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .chars()
+        .filter(|c| !matches!(c, '\u{2068}' | '\u{2069}'))
+        .collect();
+    assert!(
+        ["1 de late-B1", "1 of late-B1"]
+            .iter()
+            .any(|s| msg.contains(s))
+            && ["pidieron 2", "2 were"].iter().any(|s| msg.contains(s)),
+        "{msg}"
+    );
+    assert_eq!(stock(&app, &m.t, m.a_variant).await, (3, 0));
+    assert_eq!(stock(&app, &m.t, m.b_variant).await, (3, 2));
+    for table in ["orders", "order_items", "idempotency_keys", "outbox"] {
+        assert_eq!(count(&app, &m.t, table).await, 0, "{table}");
+    }
+}
+
 #[tokio::test]
 async fn fifty_concurrent_retries_with_one_key_make_one_order() {
     let app = app().await;

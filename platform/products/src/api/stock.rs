@@ -9,9 +9,9 @@
 //! caller's tenant. Each locks its stock rows in variant-id order, so concurrent checkouts over
 //! overlapping variants queue rather than deadlock.
 
-use kernel::{ApiError, AppState, i18n::Locale};
+use kernel::{ApiError, AppState, db::TenantTx, i18n::Locale};
 use serde_json::Value;
-use sqlx::{FromRow, PgConnection};
+use sqlx::{FromRow, PgConnection, Row, postgres::PgDatabaseError};
 use uuid::Uuid;
 
 use crate::cache;
@@ -87,38 +87,58 @@ fn columns(lines: &[Line]) -> (Vec<Uuid>, Vec<i32>) {
     lines.iter().map(|l| (l.variant_id, l.quantity)).unzip()
 }
 
-/// Reserves every line or none: `Err` lists the short lines and nothing was reserved. Lines must
-/// name distinct variants with positive quantities.
-pub async fn reserve(
-    conn: &mut PgConnection,
+/// The SQLSTATE `inventory_reserve` raises when a line is short; its detail lists the short
+/// lines as JSON `[[variant_id, requested, available], …]`.
+const SHORT: &str = "GM409";
+
+/// Reserves every line or none as the last step of `tx`, and commits it: `Err` lists the short
+/// lines, and then nothing was reserved and `tx` rolled back. Lines must name distinct variants
+/// with positive quantities.
+///
+/// One round trip for both ([`TenantTx::commit_after`]): the stock rows stay locked only while
+/// the reservation runs and the commit is flushed, which bounds how many orders a single
+/// popular variant can take per second.
+pub async fn reserve_and_commit(
+    tx: TenantTx,
     lines: &[Line],
 ) -> Result<Result<Vec<Level>, Vec<Shortage>>, ApiError> {
-    let (variants, quantities) = columns(lines);
-    let rows: Vec<(Uuid, i32, i32, bool)> = sqlx::query_as(
-        "select variant_id, requested, available, reserved from inventory_reserve($1, $2)",
-    )
-    .bind(&variants)
-    .bind(&quantities)
-    .fetch_all(conn)
-    .await?;
-    if rows.iter().all(|r| r.3) && rows.len() == lines.len() {
-        return Ok(Ok(rows
-            .into_iter()
-            .map(|(variant_id, _, available, _)| Level {
-                variant_id,
-                available,
+    // Uuid's Display is hex and dashes, and quantities are integers: nothing here can inject.
+    let list = |items: Vec<String>| items.join(",");
+    let sql = format!(
+        "select variant_id, available from inventory_reserve('{{{}}}'::uuid[], '{{{}}}'::integer[])",
+        list(lines.iter().map(|l| l.variant_id.to_string()).collect()),
+        list(lines.iter().map(|l| l.quantity.to_string()).collect()),
+    );
+    match tx.commit_after(&sql).await {
+        Ok(rows) => rows
+            .iter()
+            .map(|r| {
+                Ok(Level {
+                    variant_id: r.try_get(0)?,
+                    available: r.try_get(1)?,
+                })
             })
-            .collect()));
+            .collect::<Result<_, sqlx::Error>>()
+            .map(Ok)
+            .map_err(ApiError::from),
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(SHORT) => {
+            let detail = e
+                .try_downcast_ref::<PgDatabaseError>()
+                .and_then(|e| e.detail())
+                .unwrap_or_default();
+            let short: Vec<(Uuid, i32, i32)> =
+                serde_json::from_str(detail).map_err(ApiError::internal)?;
+            Ok(Err(short
+                .into_iter()
+                .map(|(variant_id, requested, available)| Shortage {
+                    variant_id,
+                    requested,
+                    available,
+                })
+                .collect()))
+        }
+        Err(e) => Err(e.into()),
     }
-    Ok(Err(rows
-        .into_iter()
-        .filter(|(_, requested, available, _)| available < requested)
-        .map(|(variant_id, requested, available, _)| Shortage {
-            variant_id,
-            requested,
-            available,
-        })
-        .collect()))
 }
 
 /// Gives back what `lines` held (an unpaid order cancelled or expired).
