@@ -3,9 +3,13 @@
 -- reservation that finds a line short must therefore *raise*: an answer saying "not reserved"
 -- would be followed by the COMMIT of the order already written. The short lines travel in the
 -- error's DETAIL as JSON `[[variant_id, requested, available], …]` under SQLSTATE GM409.
+--
+-- It also runs two queries instead of five (every checkout pays for each one's executor start):
+-- the argument checks are plain expressions, and locking the rows and finding the short lines
+-- are one statement. Lines naming the same variant twice are added up.
 drop function inventory_reserve(uuid[], integer[]);
 
--- Reserves every line or none. Returns each line with what can be sold after the reservation.
+-- Reserves every line or none. Returns each variant with what can be sold after the reservation.
 create function inventory_reserve(p_variants uuid[], p_quantities integer[])
   returns table (variant_id uuid, available integer)
   language plpgsql volatile security definer
@@ -15,19 +19,38 @@ create function inventory_reserve(p_variants uuid[], p_quantities integer[])
 declare
   short jsonb;
 begin
-  perform inventory_lock(p_variants, p_quantities);
-  select jsonb_agg(jsonb_build_array(l.v, l.q, coalesce(i.on_hand - i.reserved, 0)) order by l.v)
+  if app_current_tenant() is null then
+    raise exception 'stock moves need a tenant' using errcode = 'insufficient_privilege';
+  end if;
+  if cardinality(p_variants) is distinct from cardinality(p_quantities)
+     or not coalesce(0 < all(p_quantities), false) then
+    raise exception 'stock lines need a positive quantity each'
+      using errcode = 'invalid_parameter_value';
+  end if;
+  -- The rows are locked in variant order (checkouts over the same variants queue instead of
+  -- deadlocking); a row updated while we waited is read as committed (FOR UPDATE returns the
+  -- newest version). Materialized: locked once, not again for every line.
+  with locked as materialized (
+    select i.variant_id, i.on_hand - i.reserved as available
+      from inventory i
+     where i.variant_id = any(p_variants)
+     order by i.variant_id
+       for update
+  )
+  select jsonb_agg(jsonb_build_array(l.v, l.q, coalesce(k.available, 0)) order by l.v)
+           filter (where k.available is null or k.available < l.q)
     into short
-    from unnest(p_variants, p_quantities) l(v, q)
-    left join inventory i on i.variant_id = l.v
-   where i.variant_id is null or i.on_hand - i.reserved < l.q;
+    from (select u.v, sum(u.q)::integer as q
+            from unnest(p_variants, p_quantities) u(v, q) group by u.v) l
+    left join locked k on k.variant_id = l.v;
   if short is not null then
     raise exception 'some lines are out of stock' using errcode = 'GM409', detail = short::text;
   end if;
   return query
   update inventory i
      set reserved = i.reserved + l.q
-    from unnest(p_variants, p_quantities) l(v, q)
+    from (select u.v, sum(u.q)::integer as q
+            from unnest(p_variants, p_quantities) u(v, q) group by u.v) l
    where i.variant_id = l.v
   returning i.variant_id, i.on_hand - i.reserved;
 end

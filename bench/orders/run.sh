@@ -96,8 +96,10 @@ checkout() { # name conns duration variants-file qmax
   local before after sampler
   # Fresh statistics for the tables the runs fill, as autovacuum would keep them (it may be off
   # on a test server: then the planner believes the order tables are empty). pgbench vacuums its
-  # own tables before each run likewise.
-  psql -q "$SUPER" -c "vacuum analyze" >/dev/null
+  # own tables before each run likewise. Then a checkpoint, as before pgbench: a phase that a
+  # checkpoint interrupts pays for full-page images of every page it touches afterwards, and
+  # runs then moved by ±20% depending on where the last one fell.
+  psql -q "$SUPER" -c "vacuum analyze" -c "checkpoint" >/dev/null
   before=$(orders)
   printf '%-8s c=%-3s load %s  ' "$1" "$2" "$(cut -d' ' -f1-3 /proc/loadavg)"
   sample_waits "$DB" >"$OUT/waits-$1-$2.txt" 2>/dev/null &
@@ -118,6 +120,7 @@ for c in $CONNS; do
     checkout "$s" "$c" "$DURATION" "$s.tsv" 1
     rate[$s-$c]=$(sed -n 's/.*created_per_s=\([0-9]*\).*/\1/p' "$OUT/wrk-$s-$c.txt")
   done
+  psql -q "$SUPER" -c "checkpoint" >/dev/null
   printf '%-8s c=%-3s load %s  ' pgbench "$c" "$(cut -d' ' -f1-3 /proc/loadavg)"
   sample_waits "$PGBENCH_DB" >"$OUT/waits-pgbench-$c.txt" 2>/dev/null &
   sampler=$!

@@ -92,8 +92,8 @@ fn columns(lines: &[Line]) -> (Vec<Uuid>, Vec<i32>) {
 const SHORT: &str = "GM409";
 
 /// Reserves every line or none as the last step of `tx`, and commits it: `Err` lists the short
-/// lines, and then nothing was reserved and `tx` rolled back. Lines must name distinct variants
-/// with positive quantities.
+/// lines, and then nothing was reserved and `tx` rolled back. Quantities must be positive; lines
+/// of the same variant are added up (one level per variant).
 ///
 /// One round trip for both ([`TenantTx::commit_after`]): the stock rows stay locked only while
 /// the reservation runs and the commit is flushed, which bounds how many orders a single
