@@ -168,12 +168,12 @@ impl TenantTx {
     /// values that cannot inject (numbers, UUIDs). When it fails, nothing after it runs and
     /// everything rolls back, so it must *raise* to refuse (a row saying "no" would commit).
     pub async fn commit_after(mut self, last: &str) -> Result<Vec<PgRow>, sqlx::Error> {
-        // `begin` again: sqlx still counts the transaction as open, and its own `COMMIT` of the
-        // empty one that follows costs no WAL flush and is sent after the locks are released.
+        // `begin` again, because sqlx still counts a transaction as open: dropping it queues a
+        // `ROLLBACK` of that empty one, which the pool sends with the ping it makes anyway
+        // when the connection comes back, so this costs no round trip of its own.
         let rows = sqlx::raw_sql(AssertSqlSafe(format!("{last}; commit; begin")))
             .fetch_all(&mut *self.tx)
             .await?;
-        self.tx.commit().await?;
         crate::outbox::after_commit(self.written);
         Ok(rows)
     }
