@@ -254,7 +254,8 @@ pub struct WorkerConfig {
     pub backoff_cap: Duration,
     /// Attempts before an event is left `dead`.
     pub max_attempts: u32,
-    /// Delivered events are deleted this long after delivery (`None`: kept).
+    /// Delivered events are deleted this long after delivery, and expired idempotency records
+    /// with them (`None`: both kept; no housekeeping).
     pub retain_done: Option<Duration>,
 }
 
@@ -298,9 +299,10 @@ const ERROR_PAUSE: Duration = Duration::from_secs(1);
 /// The shortest sleep when an event is due (or about to be): no spinning on a row another worker
 /// is claiming at this very moment.
 const MIN_PAUSE: Duration = Duration::from_millis(20);
-/// How often the worker deletes old delivered events.
+/// How often the worker deletes old delivered events and expired idempotency records.
 const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
 const PURGE_BATCH: i32 = 10_000;
+const PURGE_MAX_BATCHES: usize = 100;
 
 /// Claims and delivers events of every tenant. Any number of workers may run at once, in one
 /// process or many; they never claim the same event.
@@ -369,7 +371,7 @@ impl Worker {
             {
                 last_purge = Some(Instant::now());
                 if let Err(e) = self.purge(retain).await {
-                    tracing::warn!(error = %e, "outbox: purging delivered events failed");
+                    tracing::warn!(error = %e, "outbox: purging failed");
                 }
             }
             tokio::select! {
@@ -460,12 +462,25 @@ impl Worker {
         Ok(secs.map(|s| Duration::try_from_secs_f64(s).unwrap_or(Duration::ZERO)))
     }
 
+    /// Housekeeping: delivered events older than `retain`, and expired idempotency records
+    /// (their keys are free again; the rows only take space, one per write under a key). Batch
+    /// by batch, each its own short transaction, until both come back short or
+    /// `PURGE_MAX_BATCHES` ran (the rest waits for the next turn; deliveries wait meanwhile).
     async fn purge(&self, retain: Duration) -> Result<(), ApiError> {
-        let mut tx = self.db.begin_platform().await?;
-        let n = purge(tx.conn(), retain, PURGE_BATCH).await?;
-        tx.commit().await?;
-        if n > 0 {
-            tracing::info!(deleted = n, "outbox: purged delivered events");
+        let (mut events, mut keys) = (0, 0);
+        for _ in 0..PURGE_MAX_BATCHES {
+            let mut tx = self.db.begin_platform().await?;
+            let e = purge(tx.conn(), retain, PURGE_BATCH).await?;
+            let k = crate::idempotency::purge_expired(tx.conn(), PURGE_BATCH).await?;
+            tx.commit().await?;
+            (events, keys) = (events + e, keys + k);
+            let full = u64::try_from(PURGE_BATCH).unwrap_or(u64::MAX);
+            if e < full && k < full {
+                break;
+            }
+        }
+        if events + keys > 0 {
+            tracing::info!(events, idempotency_keys = keys, "outbox: purged");
         }
         Ok(())
     }

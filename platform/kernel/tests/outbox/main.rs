@@ -691,3 +691,78 @@ async fn a_marketplace_sees_and_claims_only_its_own_events() {
     b_ids.sort();
     assert_eq!(claimed, b_ids);
 }
+
+/// Rows of `table` in `tenant` matching `filter`, read as the owner.
+async fn rows(env: &Env, tenant: Uuid, table: &str, filter: &str) -> i64 {
+    let mut tx = env.db.owner.begin().await.unwrap();
+    sqlx::query("select set_config('app.tenant_id', $1, true)")
+        .bind(tenant.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let n = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "select count(*) from {table} where {filter}"
+    )))
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    n
+}
+
+#[tokio::test]
+async fn the_running_worker_purges_old_delivered_events_and_expired_idempotency_records() {
+    let env = Env::new().await;
+    let ids = env.emit(env.a, 3, true).await;
+    let log = Arc::new(Log::default());
+    assert_eq!(
+        Worker::new(env.app(), handler(&log, ok))
+            .drain()
+            .await
+            .unwrap(),
+        3
+    );
+    // Two of them were delivered two hours ago; two records of keys, one expired.
+    let mut tx = env.db.owner.begin().await.unwrap();
+    for sql in [
+        "update outbox set processed_at = now() - interval '2 hours' where id = any($2)",
+        "insert into idempotency_keys (tenant_id, scope, key, request_hash, response_status, response_body, expires_at)
+         select $1, 'guest', k, sha256(k::bytea), 201, '{}'::bytea, now() + e
+           from (values ('old', interval '-1 second'), ('live', interval '1 day')) v(k, e)",
+    ] {
+        sqlx::query("select set_config('app.tenant_id', $1, true)")
+            .bind(env.a.to_string())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query(sql)
+            .bind(env.a)
+            .bind(&ids[..2])
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let running = Running::start(Worker::new(env.app(), handler(&log, ok)).with_config(
+        WorkerConfig {
+            retain_done: Some(Duration::from_secs(60 * 60)),
+            ..quiet()
+        },
+    ))
+    .await;
+    until!("the worker purged", Duration::from_secs(10), {
+        rows(&env, env.a, "outbox", "true").await == 1
+            && rows(&env, env.a, "idempotency_keys", "true").await == 1
+    });
+    running.stop().await;
+    assert_eq!(
+        rows(&env, env.a, "outbox", &format!("id = '{}'", ids[2])).await,
+        1,
+        "delivered within the hour: kept"
+    );
+    assert_eq!(
+        rows(&env, env.a, "idempotency_keys", "key = 'live'").await,
+        1
+    );
+}
