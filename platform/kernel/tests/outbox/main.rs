@@ -724,24 +724,25 @@ async fn the_running_worker_purges_old_delivered_events_and_expired_idempotency_
     );
     // Two of them were delivered two hours ago; two records of keys, one expired.
     let mut tx = env.db.owner.begin().await.unwrap();
-    for sql in [
-        "update outbox set processed_at = now() - interval '2 hours' where id = any($2)",
+    sqlx::query("select set_config('app.tenant_id', $1, true)")
+        .bind(env.a.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("update outbox set processed_at = now() - interval '2 hours' where id = any($1)")
+        .bind(&ids[..2])
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query(
         "insert into idempotency_keys (tenant_id, scope, key, request_hash, response_status, response_body, expires_at)
          select $1, 'guest', k, sha256(k::bytea), 201, '{}'::bytea, now() + e
            from (values ('old', interval '-1 second'), ('live', interval '1 day')) v(k, e)",
-    ] {
-        sqlx::query("select set_config('app.tenant_id', $1, true)")
-            .bind(env.a.to_string())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        sqlx::query(sql)
-            .bind(env.a)
-            .bind(&ids[..2])
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-    }
+    )
+    .bind(env.a)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
 
     let running = Running::start(Worker::new(env.app(), handler(&log, ok)).with_config(

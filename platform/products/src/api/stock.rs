@@ -103,11 +103,12 @@ pub async fn reserve_and_commit(
     lines: &[Line],
 ) -> Result<Result<Vec<Level>, Vec<Shortage>>, ApiError> {
     // Uuid's Display is hex and dashes, and quantities are integers: nothing here can inject.
-    let list = |items: Vec<String>| items.join(",");
+    let variants: Vec<String> = lines.iter().map(|l| l.variant_id.to_string()).collect();
+    let quantities: Vec<String> = lines.iter().map(|l| l.quantity.to_string()).collect();
     let sql = format!(
         "select variant_id, available from inventory_reserve('{{{}}}'::uuid[], '{{{}}}'::integer[])",
-        list(lines.iter().map(|l| l.variant_id.to_string()).collect()),
-        list(lines.iter().map(|l| l.quantity.to_string()).collect()),
+        variants.join(","),
+        quantities.join(","),
     );
     match tx.commit_after(&sql).await {
         Ok(rows) => rows
