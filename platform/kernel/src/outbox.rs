@@ -467,6 +467,7 @@ impl Worker {
     /// by batch, each its own short transaction, until both come back short or
     /// `PURGE_MAX_BATCHES` ran (the rest waits for the next turn; deliveries wait meanwhile).
     async fn purge(&self, retain: Duration) -> Result<(), ApiError> {
+        let full = u64::try_from(PURGE_BATCH).unwrap_or(u64::MAX);
         let (mut events, mut keys) = (0, 0);
         for _ in 0..PURGE_MAX_BATCHES {
             let mut tx = self.db.begin_platform().await?;
@@ -474,7 +475,6 @@ impl Worker {
             let k = crate::idempotency::purge_expired(tx.conn(), PURGE_BATCH).await?;
             tx.commit().await?;
             (events, keys) = (events + e, keys + k);
-            let full = u64::try_from(PURGE_BATCH).unwrap_or(u64::MAX);
             if e < full && k < full {
                 break;
             }

@@ -107,6 +107,40 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// A transaction as the owner with `app.tenant_id` (and `app.user_id`, when given) set, as
+    /// the app sets them: setup and assertions that see past the app's grants but stay in one
+    /// tenant, like everything else under the forced policies.
+    pub async fn owner_tx(
+        &self,
+        tenant: Uuid,
+        user: Option<Uuid>,
+    ) -> sqlx::Transaction<'static, sqlx::Postgres> {
+        let mut tx = self.owner.begin().await.unwrap();
+        sqlx::query(
+            "select set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)",
+        )
+        .bind(tenant.to_string())
+        .bind(user.map(|u| u.to_string()).unwrap_or_default())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx
+    }
+
+    /// Runs `sql` in an [`owner_tx`](Self::owner_tx) and returns its one value.
+    pub async fn owner_scalar_as<T>(&self, tenant: Uuid, user: Option<Uuid>, sql: &str) -> T
+    where
+        T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
+    {
+        let mut tx = self.owner_tx(tenant, user).await;
+        let v: T = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        v
+    }
+
     pub async fn new() -> TestDb {
         let template = ensure_template().await;
         let name = format!("gmr_t_{}", Uuid::new_v4().simple());
@@ -366,7 +400,7 @@ impl TestApp {
     where
         T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
     {
-        self.owner_scalar_as(tenant, None, sql).await
+        self.db.owner_scalar_as(tenant, None, sql).await
     }
 
     /// Like [`owner_scalar`](Self::owner_scalar), with `app.user_id` set too: for tables whose
@@ -375,21 +409,7 @@ impl TestApp {
     where
         T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
     {
-        let mut tx = self.db.owner.begin().await.unwrap();
-        sqlx::query(
-            "select set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)",
-        )
-        .bind(tenant.to_string())
-        .bind(user.map(|u| u.to_string()).unwrap_or_default())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-        let v: T = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
-            .fetch_one(&mut *tx)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        v
+        self.db.owner_scalar_as(tenant, user, sql).await
     }
 }
 

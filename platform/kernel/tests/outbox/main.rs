@@ -692,24 +692,6 @@ async fn a_marketplace_sees_and_claims_only_its_own_events() {
     assert_eq!(claimed, b_ids);
 }
 
-/// Rows of `table` in `tenant` matching `filter`, read as the owner.
-async fn rows(env: &Env, tenant: Uuid, table: &str, filter: &str) -> i64 {
-    let mut tx = env.db.owner.begin().await.unwrap();
-    sqlx::query("select set_config('app.tenant_id', $1, true)")
-        .bind(tenant.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    let n = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "select count(*) from {table} where {filter}"
-    )))
-    .fetch_one(&mut *tx)
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    n
-}
-
 #[tokio::test]
 async fn the_running_worker_purges_old_delivered_events_and_expired_idempotency_records() {
     let env = Env::new().await;
@@ -723,12 +705,7 @@ async fn the_running_worker_purges_old_delivered_events_and_expired_idempotency_
         3
     );
     // Two of them were delivered two hours ago; two records of keys, one expired.
-    let mut tx = env.db.owner.begin().await.unwrap();
-    sqlx::query("select set_config('app.tenant_id', $1, true)")
-        .bind(env.a.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = env.db.owner_tx(env.a, None).await;
     sqlx::query("update outbox set processed_at = now() - interval '2 hours' where id = any($1)")
         .bind(&ids[..2])
         .execute(&mut *tx)
@@ -753,17 +730,25 @@ async fn the_running_worker_purges_old_delivered_events_and_expired_idempotency_
     ))
     .await;
     until!("the worker purged", Duration::from_secs(10), {
-        rows(&env, env.a, "outbox", "true").await == 1
-            && rows(&env, env.a, "idempotency_keys", "true").await == 1
+        count(&env, "outbox", "true").await == 1
+            && count(&env, "idempotency_keys", "true").await == 1
     });
     running.stop().await;
     assert_eq!(
-        rows(&env, env.a, "outbox", &format!("id = '{}'", ids[2])).await,
+        count(&env, "outbox", &format!("id = '{}'", ids[2])).await,
         1,
         "delivered within the hour: kept"
     );
-    assert_eq!(
-        rows(&env, env.a, "idempotency_keys", "key = 'live'").await,
-        1
-    );
+    assert_eq!(count(&env, "idempotency_keys", "key = 'live'").await, 1);
+}
+
+/// Rows of `table` in marketplace A matching `filter`.
+async fn count(env: &Env, table: &str, filter: &str) -> i64 {
+    env.db
+        .owner_scalar_as(
+            env.a,
+            None,
+            &format!("select count(*) from {table} where {filter}"),
+        )
+        .await
 }

@@ -117,12 +117,7 @@ async fn stock_taken_during_checkout_is_refused_at_the_reservation_and_nothing_c
     let app = app().await;
     let m = market_with_stock(&app, "late", 3).await;
     // Another transaction takes 2 of B's 3 units and keeps the row locked.
-    let mut other = app.db.owner.begin().await.unwrap();
-    sqlx::query("select set_config('app.tenant_id', $1, true)")
-        .bind(m.t.id.to_string())
-        .execute(&mut *other)
-        .await
-        .unwrap();
+    let mut other = app.db.owner_tx(m.t.id, None).await;
     sqlx::query("update inventory set reserved = reserved + 2 where variant_id = $1")
         .bind(m.b_variant)
         .execute(&mut *other)
